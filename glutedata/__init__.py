@@ -1,0 +1,14 @@
+"""glutedata: cited gluteus medius exercise EMG (%MVIC), and tools to rank, pool and chart it."""
+
+from . import plots
+from .bands import BANDS, band
+from .citations import cite, references
+from .dataset import exercises, load, screening, sources
+from .io import DataError, data_dir
+from .pooling import pool
+from .query import filter_rows, gaps, progression, rank
+from .validate import Problem, validate
+
+__version__ = "0.1.0"
+__all__ = ["BANDS", "DataError", "Problem", "band", "cite", "data_dir", "exercises", "filter_rows", "gaps",
+           "load", "plots", "pool", "progression", "rank", "references", "screening", "sources", "validate"]

@@ -1,0 +1,85 @@
+"""The public loaders: activation values, exercise vocabulary, sources, screening log."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import bib
+from .bands import band
+from .io import DataError, data_dir, read_table
+from .schema import read_schema
+from .validate import validate
+
+EXERCISE_ATTRIBUTES = ["name", "position", "weight_bearing", "contraction"]
+
+
+def _folder(path, check: bool):
+    folder = data_dir(path)
+    if check:
+        problems = validate(folder)
+        if problems:
+            raise DataError(problems)
+    return folder
+
+
+def load(path=None, *, validate: bool = True) -> pd.DataFrame:
+    """Load the EMG activation values, one row per source x exercise variant x muscle x segment x statistic.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A data directory; by default the checkout's ``data/`` or the copy shipped with the package.
+    validate : bool
+        Check the data first and raise :class:`glutedata.DataError` listing every problem.
+
+    Returns
+    -------
+    pandas.DataFrame with columns
+
+    - ``source`` (string): key in ``sources.bib``
+    - ``exercise`` (string): exercise id; ``name`` its display name
+    - ``variant`` (string): what the study changed (empty for the plain form)
+    - ``muscle`` (category): gluteus_medius, gluteus_minimus, gluteus_maximus, tensor_fasciae_latae
+    - ``segment`` (ordered category): anterior < middle < posterior < superior < inferior < whole
+    - ``emg`` (category): surface, fine-wire
+    - ``statistic`` (category): mean, median, peak (mean of peak amplitudes)
+    - ``pct_mvic``, ``sd``, ``q1``, ``q3`` (Float64, %MVIC)
+    - ``n`` (Int64): participants; missing when the source does not state it
+    - ``population`` (category), ``equipment`` (category, used in this measurement)
+    - ``locator`` (string): where the number stands in the source; ``notes`` (string)
+    - ``position`` (category), ``weight_bearing`` (boolean), ``contraction`` (category): from the exercise vocabulary
+    - ``band`` (ordered category): low < moderate < high < very high
+    """
+    folder = _folder(path, validate)
+    schema = read_schema(folder)
+    df = read_table(schema.tables["emg_activation"], folder)
+    ex = read_table(schema.tables["exercises"], folder).set_index("id")[EXERCISE_ATTRIBUTES]
+    df = df.join(ex, on="exercise")
+    df["band"] = band(df["pct_mvic"])
+    return df
+
+
+def exercises(path=None, *, validate: bool = False) -> pd.DataFrame:
+    """The exercise vocabulary: id, name, aliases, position, weight_bearing, equipment, contraction,
+    description, dosing, progresses_to, regresses_to, seed. ``aliases`` and the progression columns
+    are lists."""
+    folder = _folder(path, validate)
+    df = read_table(read_schema(folder).tables["exercises"], folder)
+    for col in ("aliases", "progresses_to", "regresses_to"):
+        df[col] = df[col].fillna("").map(lambda s: [x for x in str(s).split("|") if x])
+    return df
+
+
+def sources(path=None) -> dict[str, dict]:
+    """``{key: entry}`` from ``sources.bib``; each entry is a dict of its BibTeX fields."""
+    folder = data_dir(path)
+    entries, problems = bib.parse(folder / read_schema(folder).bib_path)
+    if problems:
+        raise DataError([f"sources.bib:{p.line}: {p.field}: {p.message}" for p in problems])
+    return entries
+
+
+def screening(path=None) -> pd.DataFrame:
+    """The screening log: one row per study screened (key, reading_list_key, title, year, status, reason, url)."""
+    folder = data_dir(path)
+    return read_table(read_schema(folder).tables["screening"], folder)

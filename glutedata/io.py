@@ -1,0 +1,74 @@
+"""Finding the data directory and reading its tables into typed DataFrames."""
+
+from __future__ import annotations
+
+import io as _io
+import os
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import DICTIONARY, Schema, Table, read_schema
+
+ENV_VAR = "GLUTEDATA_DATA"
+
+
+class DataError(ValueError):
+    """The data failed validation; ``problems`` lists what is wrong."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        shown = "\n".join(str(p) for p in self.problems[:20])
+        more = f"\n... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the data:\n{shown}{more}")
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """Where the data lives.
+
+    In order: an explicit ``path``; ``$GLUTEDATA_DATA``; the ``data/`` folder of a source
+    checkout (so researchers' edits are picked up); the copy shipped inside the installed package.
+    """
+    if path is not None:
+        return Path(path)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    checkout = Path(__file__).resolve().parent.parent / "data"
+    if (checkout / DICTIONARY).is_file():
+        return checkout
+    return Path(str(resources.files("glutedata") / "data"))
+
+
+def read_text(path: Path) -> str:
+    """File text as validation sees it (BOM dropped, undecodable bytes replaced)."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.decode("utf-8", errors="replace")
+
+
+def _convert(series: pd.Series, field) -> pd.Series:
+    if field.type == "number":
+        return pd.to_numeric(series.replace("", None), errors="coerce").astype("Float64")
+    if field.type == "integer":
+        return pd.to_numeric(series.replace("", None), errors="coerce").astype("Int64")
+    if field.type == "boolean":
+        return series.str.lower().map({"true": True, "false": False}).astype("boolean")
+    if field.enum:
+        return pd.Categorical(series.replace("", None), categories=list(field.enum), ordered=field.ordered)
+    return series.astype("string")
+
+
+def read_table(table: Table, folder: Path) -> pd.DataFrame:
+    """Read one CSV table of the package with the dictionary's types and categories."""
+    text = read_text(folder / table.path)
+    df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    for f in table.fields:
+        if f.name in df.columns:
+            df[f.name] = _convert(df[f.name], f)
+    return df
+
+
+def schema_for(folder: Path) -> Schema:
+    return read_schema(folder)

@@ -1,0 +1,179 @@
+"""Plotly charts. Every figure's hover text names the source keys behind each mark."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.base_renderers import MimetypeRenderer
+
+from .bands import BANDS
+from .pooling import _per_study, pool
+
+BAND_COLOURS = dict(zip(BANDS, ("#c6dbef", "#6baed6", "#2171b5", "#08306b")))
+SEGMENT_ORDER = ["anterior", "middle", "posterior", "whole"]
+
+
+class SiteRenderer(MimetypeRenderer):
+    """Plotly's own mimetype for JupyterLab plus an HTML div for the static site.
+
+    The div assumes plotly.js is already on the page: the site includes it once, from the
+    installed plotly package, instead of inlining it in every output or fetching it from a CDN.
+    """
+
+    def to_mimebundle(self, fig_dict):
+        fig = go.Figure(fig_dict)
+        html = pio.to_html(fig, include_plotlyjs=False, full_html=False, config={"responsive": True})
+        return {"application/vnd.plotly.v1+json": fig.to_plotly_json(), "text/html": html}
+
+
+def setup() -> None:
+    """Make notebooks render figures for both JupyterLab and the offline static site."""
+    pio.renderers["glutedata"] = SiteRenderer()
+    pio.renderers.default = "glutedata"
+
+
+def _keys(sources) -> str:
+    return ", ".join(sources) if not isinstance(sources, str) else sources
+
+
+def _errors(frame: pd.DataFrame):
+    hi = (frame["ci_high"] - frame["estimate"]).astype(float)
+    lo = (frame["estimate"] - frame["ci_low"]).astype(float)
+    return dict(type="data", symmetric=False, array=hi.fillna(0).tolist(), arrayminus=lo.fillna(0).tolist(),
+                color="#444", thickness=1.2)
+
+
+def _bar_trace(ranked: pd.DataFrame, visible=True, name="") -> go.Bar:
+    r = ranked.iloc[::-1]  # plotly draws horizontal bars bottom-up; keep the highest on top
+    hover = [
+        f"<b>{row.name}</b><br>{row.statistic} {row.estimate:.1f} %MVIC"
+        + (f" (95% CI {row.ci_low:.1f}-{row.ci_high:.1f})" if pd.notna(row.ci_low) else " (no CI)")
+        + f"<br>k={row.k} studies, n={row.n if pd.notna(row.n) else '?'}; {row.band}"
+        + f"<br>sources: {_keys(row.sources)}"
+        for row in r.itertuples()
+    ]
+    return go.Bar(
+        x=r["estimate"].astype(float), y=[f"{n} ({s})" for n, s in zip(r["name"], r["statistic"])],
+        orientation="h", error_x=_errors(r), marker_color=[BAND_COLOURS.get(str(b), "#999") for b in r["band"]],
+        hovertext=hover, hoverinfo="text", visible=visible, name=name, showlegend=False,
+    )
+
+
+def ranked_bars(ranked: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Horizontal bars of a :func:`glutedata.rank` result with 95% CI whiskers, coloured by band."""
+    fig = go.Figure(_bar_trace(ranked))
+    _band_lines(fig)
+    fig.update_layout(title=title, xaxis_title="%MVIC", height=max(260, 60 + 28 * len(ranked)),
+                      margin=dict(l=10, r=10, t=50, b=40))
+    return fig
+
+
+def _band_lines(fig: go.Figure) -> None:
+    for edge, label in ((20, "low | moderate"), (40, "moderate | high"), (60, "high | very high")):
+        fig.add_vline(x=edge, line_dash="dot", line_color="#999", annotation_text=label,
+                      annotation_position="top", annotation_font_size=9)
+
+
+def rank_explorer(df: pd.DataFrame, options: dict[str, pd.DataFrame], title: str = "") -> go.Figure:
+    """One ranked-bar chart with a dropdown that switches between precomputed rankings.
+
+    ``options`` maps a label (e.g. "posterior, no equipment") to a :func:`glutedata.rank` frame.
+    The dropdown is plotly's own, so it works in the static site without a kernel.
+    """
+    labels = [k for k, v in options.items() if not v.empty]
+    fig = go.Figure([_bar_trace(options[k], visible=(i == 0), name=k) for i, k in enumerate(labels)])
+    buttons = [dict(label=k, method="update",
+                    args=[{"visible": [j == i for j in range(len(labels))]},
+                          {"title": f"{title}{k}", "height": max(260, 60 + 28 * len(options[k]))}])
+               for i, k in enumerate(labels)]
+    _band_lines(fig)
+    fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.15, yanchor="top")],
+                      title=f"{title}{labels[0]}" if labels else title, xaxis_title="%MVIC",
+                      height=max(300, 60 + 28 * (len(options[labels[0]]) if labels else 0)),
+                      margin=dict(l=10, r=10, t=90, b=40))
+    return fig
+
+
+def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "mean") -> go.Figure:
+    """Exercise x segment matrix of pooled %MVIC for one muscle and statistic; hover names sources."""
+    sub = df[(df["muscle"] == muscle) & (df["statistic"] == statistic)]
+    pooled = pool(sub, by=("name", "segment")) if not sub.empty else pd.DataFrame(
+        columns=["name", "segment", "estimate", "k", "sources"])
+    segs = [s for s in SEGMENT_ORDER if s in set(pooled["segment"].astype(str))]
+    names = sorted(set(pooled["name"]))
+    z = np.full((len(names), len(segs)), np.nan)
+    text = [["no data" for _ in segs] for _ in names]
+    for row in pooled.itertuples():
+        i, j = names.index(row.name), segs.index(str(row.segment))
+        z[i, j] = row.estimate
+        text[i][j] = f"{row.name}, {row.segment}: {row.estimate:.1f} %MVIC<br>k={row.k}; sources: {_keys(row.sources)}"
+    fig = go.Figure(go.Heatmap(z=z, x=segs, y=names, hovertext=text, hoverinfo="text", colorscale="Blues",
+                               zmin=0, zmax=max(80.0, float(np.nanmax(z)) if np.isfinite(z).any() else 80.0),
+                               colorbar_title="%MVIC"))
+    fig.update_layout(title=f"{muscle.replace('_', ' ')}: {statistic} %MVIC by exercise and segment",
+                      height=max(300, 80 + 24 * len(names)), margin=dict(l=10, r=10, t=50, b=40))
+    return fig
+
+
+def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole",
+           statistic: str = "mean") -> go.Figure:
+    """Forest plot: each study's value (variants averaged) with its 95% CI, and the pooled estimate
+    of every exercise with more than one study as a diamond."""
+    sub = df[(df["muscle"] == muscle) & (df["segment"] == segment) & (df["statistic"] == statistic)]
+    labels, est, lo, hi, hover, symbols, colours = [], [], [], [], [], [], []
+    pooled = pool(sub, by=("name",)).set_index("name") if not sub.empty else None
+    for name, g in sub.groupby("name", sort=True):
+        studies = _per_study(g)
+        for src, s in studies.iterrows():
+            half = 1.96 * s["sd"] / np.sqrt(s["n"]) if np.isfinite(s["sd"]) and np.isfinite(s["n"]) else np.nan
+            labels.append(f"{name} | {src}")
+            est.append(s["value"]), lo.append(s["value"] - half), hi.append(s["value"] + half)
+            hover.append(f"{src}: {s['value']:.1f} %MVIC ({', '.join(s['variants'])})")
+            symbols.append("square"), colours.append("#2171b5")
+        if len(studies) > 1:
+            p = pooled.loc[name]
+            labels.append(f"{name} | pooled (k={p['k']})")
+            est.append(p["estimate"]), lo.append(p["ci_low"]), hi.append(p["ci_high"])
+            hover.append(f"pooled {p['method']}: {p['estimate']:.1f} %MVIC, I2={p['i2']:.0%}<br>"
+                         f"sources: {_keys(p['sources'])}")
+            symbols.append("diamond"), colours.append("#cb181d")
+    frame = pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi})
+    fig = go.Figure(go.Scatter(
+        x=frame["estimate"][::-1], y=labels[::-1], mode="markers",
+        error_x=_errors(frame.iloc[::-1]), marker=dict(symbol=symbols[::-1], color=colours[::-1], size=10),
+        hovertext=hover[::-1], hoverinfo="text", showlegend=False))
+    fig.update_layout(title=f"{muscle.replace('_', ' ')}, {segment}: {statistic} %MVIC by study",
+                      xaxis_title="%MVIC", height=max(300, 80 + 24 * len(labels)),
+                      margin=dict(l=10, r=10, t=50, b=40))
+    return fig
+
+
+def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
+    """A :func:`glutedata.progression` ladder as a staircase of bars, easiest at the bottom."""
+    fig = go.Figure(go.Bar(
+        x=steps["estimate"].astype(float), y=[f"{s}. {n}" for s, n in zip(steps["step"], steps["name"])],
+        orientation="h", marker_color=[BAND_COLOURS.get(str(b), "#999") for b in steps["band"]],
+        text=[f"{b}; {d}" for b, d in zip(steps["band"], steps["dosing"])], textposition="auto",
+        hovertext=[f"{n}: {e:.1f} %MVIC ({s})<br>sources: {_keys(src)}<br>easier: {r or '-'}; harder: {p or '-'}"
+                   for n, e, s, src, r, p in zip(steps["name"], steps["estimate"], steps["statistic"],
+                                                   steps["sources"], steps["regresses_to"], steps["progresses_to"])],
+        hoverinfo="text", showlegend=False))
+    fig.update_layout(title=title, xaxis_title="%MVIC", yaxis=dict(autorange=True),
+                      height=max(260, 60 + 30 * len(steps)), margin=dict(l=10, r=10, t=50, b=40))
+    return fig
+
+
+def coverage(df: pd.DataFrame, by: str = "segment", colour: str = "emg") -> go.Figure:
+    """Counts of values by one column, split by another (e.g. segment by EMG method)."""
+    counts = df.groupby([by, colour], observed=True).agg(values=("pct_mvic", "size"),
+                                                          sources=("source", lambda s: ", ".join(sorted(set(s)))))
+    fig = go.Figure()
+    for c, g in counts.reset_index().groupby(colour, observed=True):
+        fig.add_bar(x=g[by].astype(str), y=g["values"], name=str(c),
+                    hovertext=[f"{v} values; sources: {s}" for v, s in zip(g["values"], g["sources"])],
+                    hoverinfo="text")
+    fig.update_layout(barmode="stack", title=f"Values by {by} and {colour}", yaxis_title="values",
+                      height=360, margin=dict(l=10, r=10, t=50, b=40))
+    return fig
