@@ -58,8 +58,8 @@ def pool_values(value, sd, n, statistic: str = "mean") -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # sqrt of a negative tau2 before we clip it
             res = combine_effects(value, var, method_re="dl", use_t=False)
-        tau2 = max(float(res.tau2), 0.0)
-        row = res.summary_frame().loc["random effect" if tau2 > 0 else "fixed effect"]
+            tau2 = max(float(res.tau2), 0.0)
+            row = res.summary_frame().loc["random effect" if tau2 > 0 else "fixed effect"]
         out.update(estimate=float(row["eff"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_upp"]),
                    tau2=tau2, i2=max(float(res.i2), 0.0), method="random effects (DL)")
         return out

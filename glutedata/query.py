@@ -42,12 +42,13 @@ def filter_rows(df: pd.DataFrame, *, muscle=None, segment=None, weight_bearing=N
 
 def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipment=None, position=None,
          emg=None, population="healthy", statistic=None, df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Exercises ordered by pooled %MVIC of one muscle segment, highest first.
+    """Exercises ordered by pooled %MVIC of one muscle segment, highest first within each statistic.
 
     One row per exercise: exercise, name, statistic, estimate, ci_low, ci_high, k (studies),
     n (participants), band, sources (keys), method, position, weight_bearing, equipment (of the
     measurements). Several studies of the same exercise are pooled (:func:`glutedata.pool`).
-    When an exercise has both means and medians, means are used (``statistic`` overrides).
+    When an exercise has both means and medians, means are used (``statistic`` overrides); rows
+    are ordered means first, then medians, then mean peaks, each highest first.
     ``population=None`` keeps every population.
     """
     if df is None:
@@ -66,7 +67,9 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
         equipment=("equipment", lambda s: ", ".join(sorted({str(x) for x in s.dropna()}))))
     out = pooled.join(attrs, on="exercise")
     out["band"] = band(out["estimate"]).astype(BAND_DTYPE)
-    out = out.sort_values(["estimate", "k"], ascending=[False, False], kind="stable")
+    # Peaks run higher than means for the same effort, so exercises are ordered within each kind of
+    # statistic (means first, then medians, then peaks) rather than across them.
+    out = out.sort_values(["_pref", "estimate", "k"], ascending=[True, False, False], kind="stable")
     return out[RANK_COLUMNS].reset_index(drop=True)
 
 

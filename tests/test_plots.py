@@ -1,0 +1,51 @@
+"""Charts are plotly Figures whose hover text names the sources behind each mark."""
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+import glutedata as gd
+from glutedata import plots
+
+
+def _hover(fig):
+    return " ".join(str(h) for t in fig.data for h in (t.hovertext or []))
+
+
+def test_ranked_bars_name_sources(df):
+    r = gd.rank("posterior", df=df)
+    fig = plots.ranked_bars(r, "posterior")
+    assert isinstance(fig, go.Figure) and len(fig.data[0].x) == len(r)
+    for keys in r["sources"]:
+        assert all(k in _hover(fig) for k in keys)
+    assert list(fig.data[0].x)[::-1] == list(r["estimate"])  # highest drawn on top
+
+
+def test_rank_explorer_has_a_working_dropdown(df):
+    options = {seg: gd.rank(seg, df=df) for seg in ("anterior", "posterior", "whole")}
+    fig = plots.rank_explorer(df, options)
+    buttons = fig.layout.updatemenus[0].buttons
+    assert [b.label for b in buttons] == list(options)
+    for i, b in enumerate(buttons):
+        visible = b.args[0]["visible"]
+        assert visible[i] and sum(visible) == 1
+    assert [t.visible for t in fig.data].count(True) == 1
+
+
+def test_heatmap_forest_ladder_coverage(df):
+    h = plots.heatmap(df, statistic="median")
+    assert "moore2019a" in str(h.data[0].hovertext)
+    f = plots.forest(df, segment="whole", statistic="mean")
+    assert "pooled" in " ".join(f.data[0].y) and "distefano2009" in _hover(f)
+    lad = gd.progression("whole", equipment="none", df=df)
+    assert len(plots.ladder(lad).data[0].y) == len(lad)
+    c = plots.coverage(df)
+    assert sum(sum(t.y) for t in c.data) == len(df)
+
+
+def test_site_renderer_emits_lab_and_html_without_plotly_js(df):
+    plots.setup()
+    assert pio.renderers.default == "glutedata"
+    bundle = pio.renderers["glutedata"].to_mimebundle(plots.ranked_bars(gd.rank("posterior", df=df)).to_dict())
+    assert "application/vnd.plotly.v1+json" in bundle
+    html = bundle["text/html"]
+    assert "Plotly.newPlot" in html and "cdn" not in html.lower() and len(html) < 200_000
