@@ -23,8 +23,10 @@ class BibProblem:
     message: str
 
 
-def parse(path: Path, required=(), ) -> tuple[dict[str, dict], list[BibProblem]]:
+def parse(path: Path, required: dict | None = None) -> tuple[dict[str, dict], list[BibProblem]]:
     """Parse a .bib file into ``{key: {field: value, ...}}`` plus the problems found.
+
+    ``required`` maps an entry type (or ``"*"`` for any other) to the fields it must have.
 
     Each entry dict also carries ``ENTRYTYPE`` and ``line`` (1-based line of its ``@``).
     """
@@ -47,7 +49,8 @@ def parse(path: Path, required=(), ) -> tuple[dict[str, dict], list[BibProblem]]
         fields = {k.lower(): str(f.value).strip() for k, f in e.fields_dict.items()}
         if not KEY_PATTERN.match(e.key):
             problems.append(BibProblem(line, "key", f"key '{e.key}' is not of the form surnameYEAR[a-z]"))
-        for name in required:
+        needed = (required or {}).get(e.entry_type.lower(), (required or {}).get("*", ()))
+        for name in needed:
             if not fields.get(name):
                 problems.append(BibProblem(line, name, f"entry '{e.key}' lacks required field '{name}'"))
         if fields.get("doi") and not DOI_PATTERN.match(fields["doi"]):
@@ -88,7 +91,7 @@ def _authors(author: str) -> str:
 def format_reference(entry: dict) -> str:
     """A plain-text reference with a DOI link (or the page read when there is no DOI)."""
     parts = [f"{_authors(entry.get('author', ''))} ({entry.get('year', 'n.d.')}). {_plain(entry.get('title', ''))}."]
-    journal = _plain(entry.get("journal", ""))
+    journal = _plain(entry.get("journal", "") or entry.get("school", ""))
     if journal:
         vol = entry.get("volume", "")
         num = f"({entry['number']})" if entry.get("number") else ""

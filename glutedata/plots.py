@@ -165,6 +165,22 @@ def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
     return fig
 
 
+def gap_map(gaps: pd.DataFrame) -> go.Figure:
+    """Exercises x muscle segments coloured by how many studies there are (0 or 1) from :func:`glutedata.gaps`."""
+    cols = list(dict.fromkeys(f"{m.replace('_', ' ')}: {s}" for m, s in zip(gaps["muscle"], gaps["segment"])))
+    names = sorted(set(gaps["name"]))
+    z = np.full((len(names), len(cols)), np.nan)
+    for row in gaps.itertuples():
+        z[names.index(row.name), cols.index(f"{row.muscle.replace('_', ' ')}: {row.segment}")] = row.k
+    text = [[("no study" if v == 0 else "one study" if v == 1 else "two or more studies") for v in r] for r in z]
+    fig = go.Figure(go.Heatmap(z=np.nan_to_num(z, nan=2), x=cols, y=names, zmin=0, zmax=2, hovertext=text,
+                               hoverinfo="text+x+y", showscale=False,
+                               colorscale=[[0, "#fcbba1"], [0.5, "#fee391"], [1, "#c7e9c0"]]))
+    fig.update_layout(title="Evidence gaps: red none, yellow one study, green two or more",
+                      height=max(320, 90 + 22 * len(names)), margin=dict(l=10, r=10, t=50, b=120))
+    return fig
+
+
 def coverage(df: pd.DataFrame, by: str = "segment", colour: str = "emg") -> go.Figure:
     """Counts of values by one column, split by another (e.g. segment by EMG method)."""
     counts = df.groupby([by, colour], observed=True).agg(values=("pct_mvic", "size"),

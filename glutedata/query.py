@@ -116,5 +116,5 @@ def gaps(df: pd.DataFrame | None = None, vocabulary: pd.DataFrame | None = None,
                 k = int(counts.get((ex_id, muscle, seg), 0))
                 if k <= max_studies:
                     rows.append({"exercise": ex_id, "name": name, "muscle": muscle, "segment": seg, "k": k,
-                                 "evidence": "none" if k == 0 else "single study"})
+                                 "evidence": "none" if k == 0 else "single study" if k == 1 else f"{k} studies"})
     return pd.DataFrame(rows, columns=["exercise", "name", "muscle", "segment", "k", "evidence"])

@@ -53,7 +53,7 @@ class Schema:
 
     tables: dict[str, Table]
     bib_path: str
-    bib_required: tuple[str, ...]
+    bib_required: dict[str, tuple[str, ...]]  # entry type (or "*") -> required fields
     bib_recommended: tuple[str, ...]
 
     def vocabulary(self, table: str, field: str) -> tuple[str, ...]:
@@ -86,11 +86,12 @@ def _field(d: dict) -> Field:
 def parse(descriptor: dict) -> Schema:
     """Build a :class:`Schema` from a data-package descriptor (a dict)."""
     tables: dict[str, Table] = {}
-    bib_path, required, recommended = "sources.bib", (), ()
+    bib_path, required, recommended = "sources.bib", {}, ()
     for res in descriptor["resources"]:
         if res.get("format") == "bib":
             bib_path = res["path"]
-            required = tuple(res.get("bibtex", {}).get("required", ()))
+            req = res.get("bibtex", {}).get("required", {})
+            required = {k: tuple(v) for k, v in req.items()} if isinstance(req, dict) else {"*": tuple(req)}
             recommended = tuple(res.get("bibtex", {}).get("recommended", ()))
             continue
         s = res["schema"]
@@ -138,6 +139,8 @@ def dictionary_markdown(schema: Schema) -> str:
                 f"| {f.example} | {f.description} |"
             )
         out.append("")
-    out.append(f"### `{schema.bib_path}`\n\nRequired fields: {', '.join(schema.bib_required)}; "
+    required = "; ".join(f"{'any other type' if t == '*' else '@' + t}: {', '.join(f)}"
+                         for t, f in schema.bib_required.items())
+    out.append(f"### `{schema.bib_path}`\n\nRequired fields by entry type ({required}); "
                f"recommended: {', '.join(schema.bib_recommended)}.\n")
     return "\n".join(out)

@@ -49,3 +49,9 @@ def test_site_renderer_emits_lab_and_html_without_plotly_js(df):
     assert "application/vnd.plotly.v1+json" in bundle
     html = bundle["text/html"]
     assert "Plotly.newPlot" in html and "cdn" not in html.lower() and len(html) < 200_000
+
+
+def test_gap_map_covers_every_cell(df):
+    g = gd.gaps(df, max_studies=99)
+    fig = plots.gap_map(g)
+    assert fig.data[0].z.size == len(set(g["name"])) * len(set(zip(g["muscle"], g["segment"])))
