@@ -1,6 +1,5 @@
 """glutedata: cited gluteus medius exercise EMG (%MVIC), and tools to rank, pool and chart it."""
 
-from . import plots
 from .bands import BANDS, band
 from .citations import cite, references
 from .dataset import exercises, load, screening, sources
@@ -10,5 +9,13 @@ from .query import filter_rows, gaps, progression, rank
 from .validate import Problem, validate
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # plotly is slow to import; load the charts module on first use of ``glutedata.plots``
+    if name == "plots":
+        import importlib
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module 'glutedata' has no attribute {name!r}")
 __all__ = ["BANDS", "DataError", "Problem", "band", "cite", "data_dir", "exercises", "filter_rows", "gaps",
            "load", "plots", "pool", "progression", "rank", "references", "screening", "sources", "validate"]

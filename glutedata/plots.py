@@ -9,7 +9,7 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from .bands import BANDS
-from .pooling import _per_study, pool
+from .pooling import per_study, pool
 
 BAND_COLOURS = dict(zip(BANDS, ("#c6dbef", "#6baed6", "#2171b5", "#08306b")))
 SEGMENT_ORDER = ["anterior", "middle", "posterior", "whole"]
@@ -125,7 +125,7 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
     labels, est, lo, hi, hover, symbols, colours = [], [], [], [], [], [], []
     pooled = pool(sub, by=("name",)).set_index("name") if not sub.empty else None
     for name, g in sub.groupby("name", sort=True):
-        studies = _per_study(g)
+        studies = per_study(g).set_index("source")
         for src, s in studies.iterrows():
             half = 1.96 * s["sd"] / np.sqrt(s["n"]) if np.isfinite(s["sd"]) and np.isfinite(s["n"]) else np.nan
             labels.append(f"{name} | {src}")

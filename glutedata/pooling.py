@@ -20,24 +20,27 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.meta_analysis import combine_effects
 
 Z = 1.959963984540054  # two-sided 95% normal quantile
 
 POOL_COLUMNS = ["statistic", "estimate", "ci_low", "ci_high", "k", "n", "tau2", "i2", "method", "sources", "variants"]
 
 
-def _per_study(g: pd.DataFrame) -> pd.DataFrame:
-    """Collapse a group to one row per source (variants averaged)."""
-    def one(s: pd.DataFrame) -> pd.Series:
-        sd = s["sd"].astype("Float64")
-        return pd.Series({
-            "value": float(s["pct_mvic"].astype(float).mean()),
-            "sd": float(np.sqrt((sd.astype(float) ** 2).mean())) if sd.notna().all() else np.nan,
-            "n": float(s["n"].max()) if s["n"].notna().any() else np.nan,
-            "variants": tuple(sorted({str(v) if v else "plain" for v in s["variant"].fillna("")})),
-        })
-    return pd.DataFrame([one(s).rename(src) for src, s in g.groupby("source", sort=True, observed=True)])
+def per_study(df: pd.DataFrame, keys=()) -> pd.DataFrame:
+    """One row per ``keys`` + source: variants averaged (value mean, RMS of SDs, largest n)."""
+    keys = list(keys)
+    sd = df["sd"].astype("Float64")
+    d = pd.DataFrame({
+        **{k: df[k] for k in keys}, "source": df["source"],
+        "value": df["pct_mvic"].astype(float), "var": (sd.astype(float) ** 2), "sd_missing": sd.isna(),
+        "n": df["n"].astype("Float64").astype(float),
+        "variant": df["variant"].fillna("").astype(str).replace("", "plain"),
+    })
+    g = d.groupby(keys + ["source"], observed=True, dropna=False, sort=True)
+    out = g.agg(value=("value", "mean"), var=("var", "mean"), sd_missing=("sd_missing", "any"), n=("n", "max"))
+    out["variants"] = g["variant"].unique().map(lambda v: tuple(sorted(v)))
+    out["sd"] = np.sqrt(out["var"]).where(~out["sd_missing"])
+    return out.drop(columns=["var", "sd_missing"]).reset_index()
 
 
 def pool_values(value, sd, n, statistic: str = "mean") -> dict:
@@ -55,6 +58,8 @@ def pool_values(value, sd, n, statistic: str = "mean") -> dict:
             half = Z * np.sqrt(var[0])
             out.update(estimate=value[0], ci_low=value[0] - half, ci_high=value[0] + half, method="single study")
             return out
+        from statsmodels.stats.meta_analysis import combine_effects  # imported here: it is slow to import
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # sqrt of a negative tau2 before we clip it
             res = combine_effects(value, var, method_re="dl", use_t=False)
@@ -79,13 +84,12 @@ def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment")) -
     by = [b for b in by if b != "statistic"]
     keys = by + ["statistic"]
     rows = []
-    for key, g in df.groupby(keys, sort=True, observed=True, dropna=False):
-        studies = _per_study(g)
+    for key, studies in per_study(df, keys).groupby(keys, sort=True, observed=True, dropna=False):
         res = pool_values(studies["value"], studies["sd"], studies["n"], statistic=str(key[-1]))
         n = studies["n"].sum(min_count=1)
         rows.append({**dict(zip(keys, key)), **res,
                      "n": int(n) if pd.notna(n) else pd.NA,
-                     "sources": tuple(studies.index),
+                     "sources": tuple(studies["source"]),
                      "variants": tuple(v for vs in studies["variants"] for v in vs)})
     out = pd.DataFrame(rows, columns=keys + [c for c in POOL_COLUMNS if c != "statistic"])
     out["n"] = out["n"].astype("Int64")
