@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _main(argv) -> int:
+    try:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)

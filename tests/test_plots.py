@@ -55,3 +55,16 @@ def test_gap_map_covers_every_cell(df):
     g = gd.gaps(df, max_studies=99)
     fig = plots.gap_map(g)
     assert fig.data[0].z.size == len(set(g["name"])) * len(set(zip(g["muscle"], g["segment"])))
+
+
+def test_widget_explorer_reranks_when_a_filter_changes(df):
+    from glutedata.widgets import explorer
+
+    panel = explorer(df)
+    assert set(panel.ranking["exercise"]) == set(gd.rank("posterior", df=df)["exercise"])
+    segment = panel.children[0].children[1]
+    segment.value = "whole"
+    assert panel.ranking.equals(gd.rank("whole", df=df))
+    equipment = panel.children[1].children[0]
+    equipment.value = "none"
+    assert (panel.ranking["equipment"] == "none").all()
