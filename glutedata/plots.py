@@ -38,6 +38,24 @@ def _keys(sources) -> str:
     return ", ".join(sources) if not isinstance(sources, str) else sources
 
 
+def _cite_below(fig: go.Figure, groups) -> go.Figure:
+    """Print the source keys under the chart, so a static page names them without hovering."""
+    keys = sorted({k for g in groups for k in ([g] if isinstance(g, str) else g)})
+    lines, line = [], "Sources:"
+    for k in keys:
+        if len(line) + len(k) > 140:
+            lines.append(line)
+            line = ""
+        line += f" {k},"
+    lines.append(line.rstrip(","))
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-50,
+                       xanchor="left", yanchor="top", showarrow=False, align="left",
+                       font=dict(size=10, color="#555"))
+    fig.update_layout(margin=dict(b=60 + 14 * len(lines)))
+    fig.layout.height = (fig.layout.height or 400) + 14 * len(lines)
+    return fig
+
+
 def _errors(frame: pd.DataFrame):
     hi = (frame["ci_high"] - frame["estimate"]).astype(float)
     lo = (frame["estimate"] - frame["ci_low"]).astype(float)
@@ -67,7 +85,7 @@ def ranked_bars(ranked: pd.DataFrame, title: str | None = None) -> go.Figure:
     _band_lines(fig)
     fig.update_layout(title=title, xaxis_title="%MVIC", height=max(260, 60 + 28 * len(ranked)),
                       margin=dict(l=10, r=10, t=50, b=40))
-    return fig
+    return _cite_below(fig, ranked["sources"])
 
 
 def _band_lines(fig: go.Figure) -> None:
@@ -93,7 +111,7 @@ def rank_explorer(df: pd.DataFrame, options: dict[str, pd.DataFrame], title: str
                       title=f"{title}{labels[0]}" if labels else title, xaxis_title="%MVIC",
                       height=max(300, 60 + 28 * (len(options[labels[0]]) if labels else 0)),
                       margin=dict(l=10, r=10, t=90, b=40))
-    return fig
+    return _cite_below(fig, [s for k in labels for s in options[k]["sources"]])
 
 
 def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "mean") -> go.Figure:
@@ -114,7 +132,7 @@ def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "
                                colorbar_title="%MVIC"))
     fig.update_layout(title=f"{muscle.replace('_', ' ')}: {statistic} %MVIC by exercise and segment",
                       height=max(300, 80 + 24 * len(names)), margin=dict(l=10, r=10, t=50, b=40))
-    return fig
+    return _cite_below(fig, pooled["sources"])
 
 
 def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole",
@@ -147,7 +165,7 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
     fig.update_layout(title=f"{muscle.replace('_', ' ')}, {segment}: {statistic} %MVIC by study",
                       xaxis_title="%MVIC", height=max(300, 80 + 24 * len(labels)),
                       margin=dict(l=10, r=10, t=50, b=40))
-    return fig
+    return _cite_below(fig, [sub["source"].unique()])
 
 
 def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
@@ -162,7 +180,7 @@ def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
         hoverinfo="text", showlegend=False))
     fig.update_layout(title=title, xaxis_title="%MVIC", yaxis=dict(autorange=True),
                       height=max(260, 60 + 30 * len(steps)), margin=dict(l=10, r=10, t=50, b=40))
-    return fig
+    return _cite_below(fig, steps["sources"])
 
 
 def gap_map(gaps: pd.DataFrame) -> go.Figure:
@@ -192,4 +210,4 @@ def coverage(df: pd.DataFrame, by: str = "segment", colour: str = "emg") -> go.F
                     hoverinfo="text")
     fig.update_layout(barmode="stack", title=f"Values by {by} and {colour}", yaxis_title="values",
                       height=360, margin=dict(l=10, r=10, t=50, b=40))
-    return fig
+    return _cite_below(fig, [df["source"].unique()])

@@ -68,3 +68,11 @@ def test_widget_explorer_reranks_when_a_filter_changes(df):
     equipment = panel.children[1].children[0]
     equipment.value = "none"
     assert (panel.ranking["equipment"] == "none").all()
+
+
+def test_static_charts_print_their_sources(df):
+    r = gd.rank("whole", df=df)
+    fig = plots.ranked_bars(r)
+    note = fig.layout.annotations[-1].text
+    assert note.startswith("Sources:")
+    assert all(k in note for keys in r["sources"] for k in keys)

@@ -50,6 +50,8 @@ def test_pages_have_no_execution_errors(site):
         html = page.read_text(encoding="utf-8")
         assert "jp-OutputArea-output" in html
         assert "Traceback (most recent call last)" not in html, page.name
+        # warnings and errors print to stderr; a clean page has none
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html, page.name
 
 
 @pytest.mark.site
