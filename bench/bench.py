@@ -44,14 +44,14 @@ def _key(i: int) -> str:
 
 
 def synthetic(rows: int, dest: Path, seed: int = 0) -> Path:
-    """A valid data directory of ``rows`` rows: the real rows copied under new source keys with jittered values."""
+    """A valid data directory of ``rows`` rows: each copy of the real rows becomes one synthetic study
+    (the original study's key goes into ``variant`` to keep rows distinct), with jittered values."""
     rng = np.random.default_rng(seed)
     shutil.copytree(gd.data_dir(), dest)
     with open(gd.data_dir() / "emg_activation.csv", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         header, real = reader.fieldnames, list(reader)
     copies = -(-rows // len(real))
-    originals = sorted({r["source"] for r in real})
     keys = set()
     with open(dest / "emg_activation.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, header, lineterminator="\n")
@@ -59,10 +59,10 @@ def synthetic(rows: int, dest: Path, seed: int = 0) -> Path:
         jitter = rng.normal(1.0, 0.1, size=copies * len(real)).clip(0.5, 1.5)
         for i in range(rows):
             c, r = divmod(i, len(real))
-            # each copy of each real study becomes its own synthetic study
-            key = _key(c * len(originals) + originals.index(real[r]["source"]))
+            key = _key(c)
             keys.add(key)
-            w.writerow({**real[r], "source": key, "pct_mvic": f"{float(real[r]['pct_mvic']) * jitter[i]:.2f}"})
+            w.writerow({**real[r], "source": key, "variant": f"{real[r]['variant']} ({real[r]['source']})".strip(),
+                        "pct_mvic": f"{float(real[r]['pct_mvic']) * jitter[i]:.2f}"})
     keys = sorted(keys)
     with open(dest / "sources.bib", "w", encoding="utf-8") as f:
         for key in keys:
