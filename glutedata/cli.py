@@ -86,10 +86,10 @@ def _main(argv) -> int:
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)
     from . import dataset, query
-    from .validate import validate as run_validation
     from .citations import cite, references
     from .io import DataError, data_dir
     from .schema import dictionary_markdown, read_schema
+    from .validate import validate as run_validation
 
     try:
         if args.command == "validate":

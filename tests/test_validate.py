@@ -49,7 +49,7 @@ def _drop_column(name):
 def _add_column(name):
     def fn(raw):
         lines = raw.decode().splitlines()
-        return ("\n".join([lines[0] + "," + name] + [l + ",x" for l in lines[1:]]) + "\n").encode()
+        return ("\n".join([lines[0] + "," + name] + [row + ",x" for row in lines[1:]]) + "\n").encode()
     return fn
 
 
@@ -79,8 +79,8 @@ CORRUPTIONS = {
     "byte-order mark": _rewrite("emg_activation.csv", lambda b: b"\xef\xbb\xbf" + b, ("emg_activation.csv", 1, "-")),
     "semicolons": _rewrite("emg_activation.csv", lambda b: b.replace(b",", b";"), ("emg_activation.csv", 1, "-")),
     "latin-1 encoding": _rewrite("exercises.csv", lambda b: b.replace(b"Clamshell", "Clämshell".encode("latin-1"), 1),
-                                 lambda d: ("exercises.csv", next(i for i, l in enumerate(
-                                     (d / "exercises.csv").read_bytes().split(b"\n"), 1) if b"Cl\xe4m" in l), "-")),
+                                 lambda d: ("exercises.csv", next(i for i, row in enumerate(
+                                     (d / "exercises.csv").read_bytes().split(b"\n"), 1) if b"Cl\xe4m" in row), "-")),
     "too many fields": _rewrite("emg_activation.csv", _extend_line(2, b",extra"), ("emg_activation.csv", 2, "-")),
     "duplicate row": lambda d: ("emg_activation.csv", _append_copy_of_line(d / "emg_activation.csv", 2), "-"),
     "broken bib entry": _rewrite("sources.bib", lambda b: b.replace(b"},\n", b",\n", 1),
@@ -111,7 +111,7 @@ def test_muscle_segment_pairing(data_copy):
 
 def test_rows_need_a_screened_source(data_copy):
     text = (data_copy / "screening.csv").read_text().splitlines(keepends=True)
-    line = next(i for i, l in enumerate(text, 1) if ",extracted," in l)
+    line = next(i for i, row in enumerate(text, 1) if ",extracted," in row)
     key = text[line - 1].split(",")[0]
     edit_cell(data_copy / "screening.csv", line, "status", "excluded")
     problems = [str(p) for p in validate(data_copy)]
