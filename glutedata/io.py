@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .schema import DICTIONARY, Schema, Table, read_schema
+from .schema import DICTIONARY, Table
 
 ENV_VAR = "GLUTEDATA_DATA"
 
@@ -68,7 +68,3 @@ def read_table(table: Table, folder: Path) -> pd.DataFrame:
         if f.name in df.columns:
             df[f.name] = _convert(df[f.name], f)
     return df
-
-
-def schema_for(folder: Path) -> Schema:
-    return read_schema(folder)

@@ -163,13 +163,23 @@ def _check_records(t: _Table) -> None:
                 t.add(line, "-", f"duplicate row: same {', '.join(t.table.primary_key)} as line {first}")
 
 
-def _check_activation(t: _Table, exercise_ids: set[str] | None, bib_keys: set[str] | None,
-                      segments_by_muscle: dict) -> None:
+def _check_foreign_keys(t: _Table, known: dict[str, tuple[str, set[str]]]) -> None:
+    """Every value of a foreign-key field must exist in the resource the dictionary points it at.
+
+    ``known`` maps a resource name to (its file name, the set of its key values); resources whose
+    keys could not be read are absent, and their references are not checked.
+    """
+    for field, resource, _ in t.table.foreign_keys:
+        if resource not in known or field not in t.header:
+            continue
+        path, values = known[resource]
+        for line, rec in t.records:
+            if rec[field] and rec[field] not in values:
+                t.add(line, field, f"unknown {field} '{rec[field]}' (not in {path})")
+
+
+def _check_activation(t: _Table, segments_by_muscle: dict) -> None:
     for line, rec in t.records:
-        if exercise_ids is not None and rec["exercise"] and rec["exercise"] not in exercise_ids:
-            t.add(line, "exercise", f"unknown exercise id '{rec['exercise']}' (not in exercises.csv)")
-        if bib_keys is not None and rec["source"] and rec["source"] not in bib_keys:
-            t.add(line, "source", f"unknown source key '{rec['source']}' (not in sources.bib)")
         allowed = segments_by_muscle.get(rec["muscle"])
         if allowed and rec["segment"] and rec["segment"] not in allowed:
             t.add(line, "segment", f"'{rec['segment']}' is not a segment of {rec['muscle']} "
@@ -184,7 +194,7 @@ def _check_activation(t: _Table, exercise_ids: set[str] | None, bib_keys: set[st
             t.add(line, "sd", "a median is reported with q1/q3, not sd")
 
 
-def _check_exercises(t: _Table) -> set[str]:
+def _check_exercises(t: _Table) -> None:
     ids = {rec["id"] for _, rec in t.records}
     for line, rec in t.records:
         for col in ("progresses_to", "regresses_to"):
@@ -193,7 +203,6 @@ def _check_exercises(t: _Table) -> set[str]:
                     t.add(line, col, f"unknown exercise id '{target}'")
                 elif target == rec["id"]:
                     t.add(line, col, "an exercise cannot lead to itself")
-    return ids
 
 
 def _check_screening(t: _Table, activation: _Table | None, bib_keys: set[str] | None) -> None:
@@ -253,11 +262,22 @@ def validate(data_dir=None) -> list[Problem]:
     for t in tables.values():
         if t.ok:
             _check_records(t)
+    # the key values each foreign key of the dictionary points at
+    known = {"sources": (bib_path.name, bib_keys)} if bib_keys is not None else {}
+    for t in tables.values():
+        for _, resource, ref in t.table.foreign_keys:
+            target = tables.get(resource)
+            if resource not in known and target is not None and target.ok:
+                known[resource] = (target.path.name, {rec[ref] for _, rec in target.records})
     exercises = tables.get("exercises")
-    exercise_ids = _check_exercises(exercises) if exercises is not None and exercises.ok else None
+    if exercises is not None and exercises.ok:
+        _check_exercises(exercises)
+    for t in tables.values():
+        if t.ok:
+            _check_foreign_keys(t, known)
     activation = tables.get("emg_activation")
     if activation is not None and activation.ok:
-        _check_activation(activation, exercise_ids, bib_keys, act_res.get("segments_by_muscle", {}))
+        _check_activation(activation, act_res.get("segments_by_muscle", {}))
     screening = tables.get("screening")
     if screening is not None and screening.ok:
         _check_screening(screening, activation if activation is not None and activation.ok else None, bib_keys)
