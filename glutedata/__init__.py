@@ -5,10 +5,13 @@ from .citations import cite, references
 from .dataset import exercises, load, screening, sources
 from .io import DataError, data_dir
 from .pooling import pool
-from .query import filter_rows, gaps, progression, rank
+from .query import filter_rows, gaps, progression, rank, summarise
 from .validate import Problem, validate
 
 __version__ = "0.1.0"
+__all__ = ["BANDS", "DataError", "Problem", "band", "cite", "data_dir", "exercises", "filter_rows", "gaps",
+           "load", "plots", "pool", "progression", "rank", "references", "screening", "sources", "summarise",
+           "validate"]
 
 
 def __getattr__(name):
@@ -17,5 +20,3 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(".plots", __name__)
     raise AttributeError(f"module 'glutedata' has no attribute {name!r}")
-__all__ = ["BANDS", "DataError", "Problem", "band", "cite", "data_dir", "exercises", "filter_rows", "gaps",
-           "load", "plots", "pool", "progression", "rank", "references", "screening", "sources", "validate"]

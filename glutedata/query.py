@@ -73,6 +73,20 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     return out[RANK_COLUMNS].reset_index(drop=True)
 
 
+def summarise(ranked: pd.DataFrame, question: str = "this query") -> str:
+    """One Markdown sentence answering a :func:`rank` result: the top exercise, its estimate and band,
+    and how much evidence stands behind it."""
+    if ranked.empty:
+        return f"No study in the dataset reports values for {question}."
+    top = ranked.iloc[0]
+    ci = (f"95% CI {top.ci_low:.0f}-{top.ci_high:.0f} %MVIC" if pd.notna(top.ci_low)
+          else "no confidence interval (the source gives no spread)")
+    n = f"{top.n} participants" if pd.notna(top.n) else "an unstated number of participants"
+    studies = "1 study" if top.k == 1 else f"{top.k} studies"
+    return (f"For {question}: **{top['name']}**, {top.statistic} {top.estimate:.0f} %MVIC ({top.band}), "
+            f"from {studies} of {n} ({', '.join(top.sources)}); {ci}.")
+
+
 def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weight_bearing=None,
                 population="healthy", df: pd.DataFrame | None = None, vocabulary: pd.DataFrame | None = None
                 ) -> pd.DataFrame:

@@ -105,3 +105,12 @@ def test_exercise_vocabulary_covers_the_seed_documents():
         assert needed in set(ex["id"]), needed
     assert "clam" in ex.set_index("id").loc["clamshell", "aliases"]
     assert "lateral band walk" in ex.set_index("id").loc["resisted-side-step", "aliases"]
+
+
+def test_summarise_answers_with_its_evidence(df):
+    r = gd.rank("posterior", equipment="none", df=df)
+    text = gd.summarise(r, "posterior GMed")
+    top = r.iloc[0]
+    assert top["name"] in text and f"{top.estimate:.0f} %MVIC" in text and top["sources"][0] in text
+    assert "no confidence interval" in text  # medians without spread
+    assert gd.summarise(r.iloc[0:0], "nothing") == "No study in the dataset reports values for nothing."
