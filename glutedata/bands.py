@@ -21,12 +21,17 @@ def band(pct):
     ['low', 'very high']
     """
     if np.ndim(pct) == 0:
-        if pct is None or pd.isna(pct):
+        if pct is None or (not isinstance(pct, str) and pd.isna(pct)):
             return None
+        if isinstance(pct, (str, bytes, bool)) or not isinstance(pct, (int, float, np.number)):
+            raise ValueError(f"band() takes a %MVIC number, got {pct!r}")
         if pct < 0:
             raise ValueError(f"%MVIC cannot be negative: {pct}")
         return BANDS[int(np.searchsorted(EDGES, float(pct), side="left"))]
-    values = pd.Series(pct, dtype="Float64") if not isinstance(pct, pd.Series) else pct.astype("Float64")
+    try:
+        values = pd.Series(pct, dtype="Float64") if not isinstance(pct, pd.Series) else pct.astype("Float64")
+    except (TypeError, ValueError):
+        raise ValueError("band() takes %MVIC numbers; the values given are not all numbers") from None
     if (values.dropna() < 0).any():
         raise ValueError("%MVIC cannot be negative")
     idx = np.searchsorted(EDGES, values.fillna(0).to_numpy(dtype=float), side="left")

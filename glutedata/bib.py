@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser.model import DuplicateBlockKeyBlock
+from bibtexparser.model import DuplicateBlockKeyBlock, ImplicitComment
 
-from .io import read_text
+from .markup import looks_like_markup
 
 KEY_PATTERN = re.compile(r"^[a-z]+[0-9]{4}[a-z]?$")
-DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+# Crossref's recommended pattern: the characters modern DOIs are made of, nothing that can close an attribute
+DOI_PATTERN = re.compile(r"^10\.[0-9]{4,9}/[-._;()/:A-Za-z0-9]+$")
+URL_PATTERN = re.compile(r"^https?://[^\s\"'<>`]+$")
+# fields shown to readers, which must be plain text
+TEXT_FIELDS = ("author", "title", "journal", "school", "booktitle", "publisher", "note", "volume", "number",
+               "pages", "institution", "howpublished")
 
 
 @dataclass(frozen=True)
@@ -30,11 +35,28 @@ def parse(path: Path, required: dict | None = None) -> tuple[dict[str, dict], li
 
     Each entry dict also carries ``ENTRYTYPE`` and ``line`` (1-based line of its ``@``).
     """
-    text = read_text(path)
+    problems: list[BibProblem] = []
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(BibProblem(1, "-", "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        problems.append(BibProblem(line, "-", f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"))
+        return {}, problems
     # bibtexparser logs failed blocks itself; we report them with file and line instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text)
-    problems: list[BibProblem] = []
+    for block in library.blocks:
+        # text outside any entry is usually an entry whose '@' was lost; it would vanish silently
+        if isinstance(block, ImplicitComment) and block.comment.strip():
+            first = block.comment.strip().splitlines()[0]
+            problems.append(BibProblem(block.start_line + 1 + _leading_blank_lines(block.raw), "entry",
+                                       f"text outside any entry: '{first[:60]}' (a missing '@'?)"))
+    if not library.entries and not library.failed_blocks:
+        problems.append(BibProblem(1, "-", "no entries; every source in emg_activation.csv needs one"))
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -54,13 +76,23 @@ def parse(path: Path, required: dict | None = None) -> tuple[dict[str, dict], li
             if not fields.get(name):
                 problems.append(BibProblem(line, name, f"entry '{e.key}' lacks required field '{name}'"))
         if fields.get("doi") and not DOI_PATTERN.match(fields["doi"]):
-            problems.append(BibProblem(line, "doi", f"'{fields['doi']}' is not a DOI (10.xxxx/...)"))
-        if fields.get("url") and not re.match(r"^https?://", fields["url"]):
-            problems.append(BibProblem(line, "url", f"'{fields['url']}' is not an http(s) address"))
+            problems.append(BibProblem(line, "doi", f"'{fields['doi']}' is not a DOI (10.NNNN/ followed by "
+                                                    "letters, digits and - . _ ; ( ) / :)"))
+        if fields.get("url") and not URL_PATTERN.match(fields["url"]):
+            problems.append(BibProblem(line, "url", f"'{fields['url']}' is not an http(s) address "
+                                                    "(no spaces, quotes, < > or `)"))
+        for name in TEXT_FIELDS:
+            why = looks_like_markup(fields.get(name, ""))
+            if why:
+                problems.append(BibProblem(line, name, f"entry '{e.key}': {why}"))
         if fields.get("year") and not re.fullmatch(r"\d{4}", fields["year"]):
             problems.append(BibProblem(line, "year", f"'{fields['year']}' is not a four-digit year"))
         entries[e.key] = {"ENTRYTYPE": e.entry_type, "ID": e.key, "line": line, **fields}
     return entries, problems
+
+
+def _leading_blank_lines(raw: str) -> int:
+    return len(raw) - len(raw.lstrip("\n")) if raw else 0
 
 
 def _plain(value: str) -> str:

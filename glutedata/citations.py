@@ -6,7 +6,24 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from . import bib
+from . import bib, markup
+
+
+class References(list):
+    """Formatted references: plain strings in Python and the terminal, an escaped Markdown list
+    (with DOI links) in JupyterLab and on the site."""
+
+    def __init__(self, entries: list[dict]):
+        super().__init__(bib.format_reference(e) for e in entries)
+        self._entries = entries
+
+    def _repr_markdown_(self) -> str:
+        lines = []
+        for e in self._entries:
+            text = markup.md(bib.format_reference({k: v for k, v in e.items() if k not in ("doi", "url")}))
+            href = markup.doi_url(e["doi"]) if e.get("doi") else markup.url(e.get("url"))
+            lines.append(f"- {text}" + (f" <{href}>" if href else ""))
+        return "\n".join(lines)
 
 
 def source_keys(df) -> list[str]:
@@ -14,6 +31,9 @@ def source_keys(df) -> list[str]:
     if isinstance(df, str):
         return [df]
     if not isinstance(df, pd.DataFrame):
+        if df is None or not isinstance(df, Iterable) or not all(isinstance(k, str) for k in df):
+            raise ValueError("cite() and references() take a frame from load/rank/pool, a source key, "
+                            f"or a list of source keys; got {df!r:.60}")
         return sorted(set(df))
     keys: set[str] = set()
     if "source" in df:
@@ -30,7 +50,9 @@ def _entries(df, path=None) -> list[dict]:
     keys = source_keys(df)
     missing = [k for k in keys if k not in entries]
     if missing:
-        raise KeyError(f"not in sources.bib: {', '.join(missing)}")
+        from .arguments import suggestion
+        hint = suggestion(missing[0], entries) if len(missing) == 1 else ""
+        raise ValueError(f"not in sources.bib: {markup.one_line(', '.join(missing))}{hint}")
     return [entries[k] for k in keys]
 
 
@@ -39,6 +61,7 @@ def cite(df: pd.DataFrame | Iterable[str], path=None) -> str:
     return "\n\n".join(bib.to_bibtex(e) for e in _entries(df, path)) + "\n"
 
 
-def references(df: pd.DataFrame | Iterable[str], path=None) -> list[str]:
-    """Formatted references (with DOI links) of every source behind ``df``."""
-    return [bib.format_reference(e) for e in _entries(df, path)]
+def references(df: pd.DataFrame | Iterable[str], path=None) -> References:
+    """Formatted references (with DOI links) of every source behind ``df``: a list of strings that
+    JupyterLab shows as a list with links."""
+    return References(_entries(df, path))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import pandas as pd
 
 from . import __version__
+from .markup import one_line
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -21,13 +23,38 @@ def _yes_no(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected yes or no, got '{value}'")
 
 
-def _table(df: pd.DataFrame) -> str:
+def _vocabulary(argument: str):
+    """An argparse type that accepts only the dictionary's values for ``argument``, suggesting the closest."""
+    def check(value: str) -> str:
+        from .arguments import choice, vocabulary
+        try:
+            choice(argument, value, vocabulary(argument))
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e).split("=", 1)[1]) from None
+        return value
+    check.__name__ = argument
+    return check
+
+
+def _choices(argument: str) -> str:
+    from .arguments import vocabulary
+    try:
+        return ", ".join(vocabulary(argument))
+    except Exception:  # a broken data directory is reported by the command itself, not by --help
+        return "see `glutedata dictionary`"
+
+
+def _table(df: pd.DataFrame, empty: str = "(no rows)") -> str:
+    """A frame as plain text; text from the data is put on one line with control characters escaped,
+    so it cannot move the cursor or recolour the terminal."""
     if df.empty:
-        return "(no rows)"
+        return empty
     shown = df.copy()
     for col in shown.columns:
-        if shown[col].map(lambda v: isinstance(v, tuple)).any():
-            shown[col] = shown[col].map(lambda v: ", ".join(v) if isinstance(v, tuple) else v)
+        if shown[col].map(lambda v: isinstance(v, (tuple, list))).any():
+            shown[col] = shown[col].map(lambda v: ", ".join(v) if isinstance(v, (tuple, list)) else v)
+        if shown[col].dtype == object or isinstance(shown[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            shown[col] = shown[col].map(lambda v: one_line(v) if isinstance(v, str) else v)
     return shown.to_string(index=False, float_format=lambda x: f"{x:.1f}", na_rep="-")
 
 
@@ -40,20 +67,20 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("data_dir", nargs="?", help="data directory (default: the checkout's or the package's)")
 
     def filters(q):
+        q.add_argument("--segment", required=True, type=_vocabulary("segment"), help=_choices("segment"))
         q.add_argument("--data", dest="data_dir", help="data directory")
-        q.add_argument("--muscle", default="gluteus_medius")
-        q.add_argument("--equipment", action="append", help="repeatable: none, band, ...")
-        q.add_argument("--position", action="append", help="repeatable: side-lying, standing, ...")
+        q.add_argument("--muscle", default="gluteus_medius", type=_vocabulary("muscle"), help=_choices("muscle"))
+        q.add_argument("--equipment", action="append", type=_vocabulary("equipment"),
+                       help="repeatable: " + _choices("equipment"))
+        q.add_argument("--position", action="append", type=_vocabulary("position"),
+                       help="repeatable: " + _choices("position"))
         q.add_argument("--weight-bearing", type=_yes_no, help="yes or no")
-        q.add_argument("--emg", choices=["surface", "fine-wire"])
-        q.add_argument("--population", default="healthy", help="'all' keeps every population")
+        q.add_argument("--emg", type=_vocabulary("emg"), help=_choices("emg"))
+        q.add_argument("--population", default="healthy",
+                       help="'all' keeps every population; otherwise one of: " + _choices("population"))
 
-    r = sub.add_parser("rank", help="exercises ordered by pooled %%MVIC of a segment")
-    r.add_argument("--segment", required=True, choices=["anterior", "middle", "posterior", "whole"])
-    filters(r)
-    g = sub.add_parser("progression", help="a low-to-very-high ladder for a segment")
-    g.add_argument("--segment", required=True, choices=["anterior", "middle", "posterior", "whole"])
-    filters(g)
+    filters(sub.add_parser("rank", help="exercises ordered by pooled %%MVIC of a segment"))
+    filters(sub.add_parser("progression", help="a low-to-very-high ladder for a segment"))
 
     c = sub.add_parser("cite", help="BibTeX (or formatted references) of sources")
     c.add_argument("keys", nargs="*", help="source keys (default: every source, or those of --exercise)")
@@ -78,6 +105,24 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         sys.stderr.close()
         return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # no traceback reaches a user; GLUTEDATA_DEBUG=1 shows it to a developer
+        if os.environ.get("GLUTEDATA_DEBUG"):
+            raise
+        print(f"glutedata: unexpected error: {one_line(f'{type(e).__name__}: {e}')} "
+              "(please report it; GLUTEDATA_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+def _lines(text: str) -> str:
+    """Multi-line output with control characters escaped on each line."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
+
+
+def _error(message: str, code: int) -> int:
+    print(f"glutedata: {one_line(message)}", file=sys.stderr)
+    return code
 
 
 def _main(argv) -> int:
@@ -91,12 +136,11 @@ def _main(argv) -> int:
     from .schema import dictionary_markdown, read_schema
     from .validate import validate as run_validation
 
+    folder = data_dir(getattr(args, "data_dir", None))
+    if not folder.is_dir():
+        return _error(f"no such data directory: {folder}", EXIT_USAGE)
     try:
         if args.command == "validate":
-            folder = data_dir(args.data_dir)
-            if not folder.is_dir():
-                print(f"glutedata: no such data directory: {folder}", file=sys.stderr)
-                return EXIT_USAGE
             problems = run_validation(folder)
             for prob in problems:
                 print(prob)
@@ -105,26 +149,35 @@ def _main(argv) -> int:
             return EXIT_PROBLEMS if problems else EXIT_OK
         if args.command in ("rank", "progression"):
             df = dataset.load(args.data_dir)
-            kw = dict(equipment=args.equipment, weight_bearing=args.weight_bearing,
-                      population=None if args.population == "all" else args.population, df=df)
+            population = None if args.population == "all" else args.population
+            if population is not None:
+                from .arguments import check_filters
+                check_filters(df, population=population)
+            kw = dict(equipment=args.equipment, weight_bearing=args.weight_bearing, population=population, df=df)
             if args.command == "rank":
                 out = query.rank(args.segment, args.muscle, position=args.position, emg=args.emg, **kw)
                 out = out.drop(columns=["position", "weight_bearing"])
             else:
                 out = query.progression(args.segment, muscle=args.muscle, **kw)
-            print(_table(out))
+            print(_table(out, empty=f"(no rows: {out.attrs.get('empty_reason', 'nothing matches')})"))
             return EXIT_OK
         if args.command == "cite":
             keys = list(args.keys)
             if args.exercise:
+                from .arguments import check_filters
                 df = dataset.load(args.data_dir)
-                keys += sorted(set(df.loc[df["exercise"].isin(args.exercise), "source"]))
+                check_filters(exercise=args.exercise)
+                found = sorted(set(df.loc[df["exercise"].isin(args.exercise), "source"]))
+                if not found:
+                    return _error(f"no study in the dataset has measured {', '.join(args.exercise)}: "
+                                  "nothing to cite", EXIT_PROBLEMS)
+                keys += found
             if not keys:
                 keys = sorted(dataset.sources(args.data_dir))
             if args.format == "bibtex":
-                print(cite(keys, args.data_dir), end="")
+                print(_lines(cite(keys, args.data_dir)), end="")
             else:
-                print("\n".join(references(keys, args.data_dir)))
+                print("\n".join(one_line(r) for r in references(keys, args.data_dir)))
             return EXIT_OK
         if args.command == "gaps":
             print(_table(query.gaps(dataset.load(args.data_dir), dataset.exercises(args.data_dir))))
@@ -133,16 +186,21 @@ def _main(argv) -> int:
             print(dictionary_markdown(read_schema(data_dir(args.data_dir))))
             return EXIT_OK
         if args.command == "build-site":
-            from .site import build
+            from .site import build, notebooks_in
+            notebooks_in(args.notebooks)  # a wrong folder is a usage error, before any work
+            problems = run_validation(folder)
+            if problems:
+                for prob in problems:
+                    print(prob)
+                return _error(f"{len(problems)} problem(s) in {folder}; the site was not built", EXIT_PROBLEMS)
             pages = build(args.notebooks, args.out, timeout=args.timeout)
             print(f"wrote {len(pages)} pages to {args.out}/")
             return EXIT_OK
     except DataError as e:
-        print(e, file=sys.stderr)
+        print(_lines(str(e)), file=sys.stderr)
         return EXIT_PROBLEMS
-    except KeyError as e:
-        print(f"glutedata: {e.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
+    except (ValueError, TypeError) as e:
+        return _error(str(e), EXIT_USAGE)
     return EXIT_USAGE
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import bib
 from .bands import band
-from .io import DataError, data_dir, read_table
+from .io import DataError, Problem, data_dir, read_table
 from .schema import read_schema
 from .validate import validate
 
@@ -15,6 +15,8 @@ EXERCISE_ATTRIBUTES = ["name", "position", "weight_bearing", "contraction"]
 
 def _folder(path, check: bool):
     folder = data_dir(path)
+    if not folder.is_dir():
+        raise DataError([Problem(str(folder), 0, "-", "no such data directory")])
     if check:
         problems = validate(folder)
         if problems:
@@ -72,14 +74,18 @@ def exercises(path=None, *, validate: bool = False) -> pd.DataFrame:
 
 def sources(path=None) -> dict[str, dict]:
     """``{key: entry}`` from ``sources.bib``; each entry is a dict of its BibTeX fields."""
-    folder = data_dir(path)
-    entries, problems = bib.parse(folder / read_schema(folder).bib_path)
+    folder = _folder(path, False)
+    name = read_schema(folder).bib_path
+    try:
+        entries, problems = bib.parse(folder / name)
+    except OSError as e:
+        raise DataError([Problem(name, 0, "-", f"cannot read {folder / name}: {e.strerror or e}")]) from None
     if problems:
-        raise DataError([f"sources.bib:{p.line}: {p.field}: {p.message}" for p in problems])
+        raise DataError([Problem(name, p.line, p.field, p.message) for p in problems])
     return entries
 
 
 def screening(path=None) -> pd.DataFrame:
     """The screening log: one row per study screened (key, reading_list_key, title, year, status, reason, url)."""
-    folder = data_dir(path)
+    folder = _folder(path, False)
     return read_table(read_schema(folder).tables["screening"], folder)

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import io as _io
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from . import numbers
+from .markup import one_line
 from .schema import DICTIONARY, Table
 
 ENV_VAR = "GLUTEDATA_DATA"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the data: where it is and what it is."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        # one line whatever the data holds: control characters are shown escaped
+        return f"{one_line(self.file)}:{self.line}: {one_line(self.field)}: {one_line(self.message)}"
 
 
 class DataError(ValueError):
@@ -49,10 +66,8 @@ def read_text(path: Path) -> str:
 
 
 def _convert(series: pd.Series, field) -> pd.Series:
-    if field.type == "number":
-        return pd.to_numeric(series.replace("", None), errors="coerce").astype("Float64")
-    if field.type == "integer":
-        return pd.to_numeric(series.replace("", None), errors="coerce").astype("Int64")
+    if field.type in ("number", "integer"):
+        return numbers.parse(series, field.type)
     if field.type == "boolean":
         return series.str.lower().map({"true": True, "false": False}).astype("boolean")
     if field.enum:
@@ -62,7 +77,11 @@ def _convert(series: pd.Series, field) -> pd.Series:
 
 def read_table(table: Table, folder: Path) -> pd.DataFrame:
     """Read one CSV table of the package with the dictionary's types and categories."""
-    text = read_text(folder / table.path)
+    try:
+        text = read_text(folder / table.path)
+    except OSError as e:
+        why = f"cannot read {folder / table.path}: {e.strerror or e}"
+        raise DataError([Problem(table.path, 0, "-", why)]) from None
     df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     for f in table.fields:
         if f.name in df.columns:

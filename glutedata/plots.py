@@ -9,6 +9,7 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from .bands import BANDS
+from .markup import chart as _t
 from .pooling import per_study, pool
 
 BAND_COLOURS = dict(zip(BANDS, ("#c6dbef", "#6baed6", "#2171b5", "#08306b")))
@@ -35,7 +36,8 @@ def setup() -> None:
 
 
 def _keys(sources) -> str:
-    return ", ".join(sources) if not isinstance(sources, str) else sources
+    """Source keys as chart text (escaped: every label and hover text below is data)."""
+    return _t(", ".join(sources) if not isinstance(sources, str) else sources)
 
 
 def _cite_below(fig: go.Figure, groups) -> go.Figure:
@@ -46,7 +48,7 @@ def _cite_below(fig: go.Figure, groups) -> go.Figure:
         if len(line) + len(k) > 140:
             lines.append(line)
             line = ""
-        line += f" {k},"
+        line += f" {_t(k)},"
     lines.append(line.rstrip(","))
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-50,
                        xanchor="left", yanchor="top", showarrow=False, align="left",
@@ -66,16 +68,16 @@ def _errors(frame: pd.DataFrame):
 def _bar_trace(ranked: pd.DataFrame, visible=True, name="") -> go.Bar:
     r = ranked.iloc[::-1]  # plotly draws horizontal bars bottom-up; keep the highest on top
     hover = [
-        f"<b>{row.name}</b><br>{row.statistic} {row.estimate:.1f} %MVIC"
+        f"<b>{_t(row.name)}</b><br>{row.statistic} {row.estimate:.1f} %MVIC"
         + (f" (95% CI {row.ci_low:.1f}-{row.ci_high:.1f})" if pd.notna(row.ci_low) else " (no CI)")
         + f"<br>k={row.k} studies, n={row.n if pd.notna(row.n) else '?'}; {row.band}"
         + f"<br>sources: {_keys(row.sources)}"
         for row in r.itertuples()
     ]
     return go.Bar(
-        x=r["estimate"].astype(float), y=[f"{n} ({s})" for n, s in zip(r["name"], r["statistic"])],
+        x=r["estimate"].astype(float), y=[f"{_t(n)} ({s})" for n, s in zip(r["name"], r["statistic"])],
         orientation="h", error_x=_errors(r), marker_color=[BAND_COLOURS.get(str(b), "#999") for b in r["band"]],
-        hovertext=hover, hoverinfo="text", visible=visible, name=name, showlegend=False,
+        hovertext=hover, hoverinfo="text", visible=visible, name=_t(name), showlegend=False,
     )
 
 
@@ -83,7 +85,8 @@ def ranked_bars(ranked: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Horizontal bars of a :func:`glutedata.rank` result with 95% CI whiskers, coloured by band."""
     fig = go.Figure(_bar_trace(ranked))
     _band_lines(fig)
-    fig.update_layout(title=title, xaxis_title="%MVIC", height=max(260, 60 + 28 * len(ranked)),
+    fig.update_layout(title=_t(title) if title else None, xaxis_title="%MVIC",
+                      height=max(260, 60 + 28 * len(ranked)),
                       margin=dict(l=10, r=10, t=50, b=40))
     return _cite_below(fig, ranked["sources"])
 
@@ -102,13 +105,13 @@ def rank_explorer(df: pd.DataFrame, options: dict[str, pd.DataFrame], title: str
     """
     labels = [k for k, v in options.items() if not v.empty]
     fig = go.Figure([_bar_trace(options[k], visible=(i == 0), name=k) for i, k in enumerate(labels)])
-    buttons = [dict(label=k, method="update",
+    buttons = [dict(label=_t(k), method="update",
                     args=[{"visible": [j == i for j in range(len(labels))]},
-                          {"title": f"{title}{k}", "height": max(260, 60 + 28 * len(options[k]))}])
+                          {"title": _t(f"{title}{k}"), "height": max(260, 60 + 28 * len(options[k]))}])
                for i, k in enumerate(labels)]
     _band_lines(fig)
     fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.15, yanchor="top")],
-                      title=f"{title}{labels[0]}" if labels else title, xaxis_title="%MVIC",
+                      title=_t(f"{title}{labels[0]}" if labels else title), xaxis_title="%MVIC",
                       height=max(300, 60 + 28 * (len(options[labels[0]]) if labels else 0)),
                       margin=dict(l=10, r=10, t=90, b=40))
     return _cite_below(fig, [s for k in labels for s in options[k]["sources"]])
@@ -126,8 +129,10 @@ def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "
     for row in pooled.itertuples():
         i, j = names.index(row.name), segs.index(str(row.segment))
         z[i, j] = row.estimate
-        text[i][j] = f"{row.name}, {row.segment}: {row.estimate:.1f} %MVIC<br>k={row.k}; sources: {_keys(row.sources)}"
-    fig = go.Figure(go.Heatmap(z=z, x=segs, y=names, hovertext=text, hoverinfo="text", colorscale="Blues",
+        text[i][j] = (f"{_t(row.name)}, {row.segment}: {row.estimate:.1f} %MVIC<br>"
+                      f"k={row.k}; sources: {_keys(row.sources)}")
+    fig = go.Figure(go.Heatmap(z=z, x=segs, y=[_t(n) for n in names], hovertext=text, hoverinfo="text",
+                               colorscale="Blues",
                                zmin=0, zmax=max(80.0, float(np.nanmax(z)) if np.isfinite(z).any() else 80.0),
                                colorbar_title="%MVIC"))
     fig.update_layout(title=f"{muscle.replace('_', ' ')}: {statistic} %MVIC by exercise and segment",
@@ -146,13 +151,13 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
         studies = per_study(g).set_index("source")
         for src, s in studies.iterrows():
             half = 1.96 * s["sd"] / np.sqrt(s["n"]) if np.isfinite(s["sd"]) and np.isfinite(s["n"]) else np.nan
-            labels.append(f"{name} | {src}")
+            labels.append(_t(f"{name} | {src}"))
             est.append(s["value"]), lo.append(s["value"] - half), hi.append(s["value"] + half)
-            hover.append(f"{src}: {s['value']:.1f} %MVIC ({', '.join(s['variants'])})")
+            hover.append(_t(f"{src}: {s['value']:.1f} %MVIC ({', '.join(s['variants'])})"))
             symbols.append("square"), colours.append("#2171b5")
         if len(studies) > 1:
             p = pooled.loc[name]
-            labels.append(f"{name} | pooled (k={p['k']})")
+            labels.append(_t(f"{name} | pooled (k={p['k']})"))
             est.append(p["estimate"]), lo.append(p["ci_low"]), hi.append(p["ci_high"])
             hover.append(f"pooled {p['method']}: {p['estimate']:.1f} %MVIC, I2={p['i2']:.0%}<br>"
                          f"sources: {_keys(p['sources'])}")
@@ -171,14 +176,15 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
 def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
     """A :func:`glutedata.progression` ladder as a staircase of bars, easiest at the bottom."""
     fig = go.Figure(go.Bar(
-        x=steps["estimate"].astype(float), y=[f"{s}. {n}" for s, n in zip(steps["step"], steps["name"])],
+        x=steps["estimate"].astype(float), y=[_t(f"{s}. {n}") for s, n in zip(steps["step"], steps["name"])],
         orientation="h", marker_color=[BAND_COLOURS.get(str(b), "#999") for b in steps["band"]],
-        text=[f"{b}; {d}" for b, d in zip(steps["band"], steps["dosing"])], textposition="auto",
-        hovertext=[f"{n}: {e:.1f} %MVIC ({s})<br>sources: {_keys(src)}<br>easier: {r or '-'}; harder: {p or '-'}"
+        text=[_t(f"{b}; {d}") for b, d in zip(steps["band"], steps["dosing"])], textposition="auto",
+        hovertext=[f"{_t(n)}: {e:.1f} %MVIC ({s})<br>sources: {_keys(src)}<br>easier: {_t(r or '-')}; "
+                   f"harder: {_t(p or '-')}"
                    for n, e, s, src, r, p in zip(steps["name"], steps["estimate"], steps["statistic"],
                                                    steps["sources"], steps["regresses_to"], steps["progresses_to"])],
         hoverinfo="text", showlegend=False))
-    fig.update_layout(title=title, xaxis_title="%MVIC", yaxis=dict(autorange=True),
+    fig.update_layout(title=_t(title), xaxis_title="%MVIC", yaxis=dict(autorange=True),
                       height=max(260, 60 + 30 * len(steps)), margin=dict(l=10, r=10, t=50, b=40))
     return _cite_below(fig, steps["sources"])
 
@@ -191,7 +197,8 @@ def gap_map(gaps: pd.DataFrame) -> go.Figure:
     for row in gaps.itertuples():
         z[names.index(row.name), cols.index(f"{row.muscle.replace('_', ' ')}: {row.segment}")] = row.k
     text = [[("no study" if v == 0 else "one study" if v == 1 else "two or more studies") for v in r] for r in z]
-    fig = go.Figure(go.Heatmap(z=np.nan_to_num(z, nan=2), x=cols, y=names, zmin=0, zmax=2, hovertext=text,
+    fig = go.Figure(go.Heatmap(z=np.nan_to_num(z, nan=2), x=cols, y=[_t(n) for n in names], zmin=0, zmax=2,
+                               hovertext=text,
                                hoverinfo="text+x+y", showscale=False,
                                colorscale=[[0, "#fcbba1"], [0.5, "#fee391"], [1, "#c7e9c0"]]))
     fig.update_layout(title="Evidence gaps: red none, yellow one study, green two or more",
@@ -205,8 +212,8 @@ def coverage(df: pd.DataFrame, by: str = "segment", colour: str = "emg") -> go.F
                                                           sources=("source", lambda s: ", ".join(sorted(set(s)))))
     fig = go.Figure()
     for c, g in counts.reset_index().groupby(colour, observed=True):
-        fig.add_bar(x=g[by].astype(str), y=g["values"], name=str(c),
-                    hovertext=[f"{v} values; sources: {s}" for v, s in zip(g["values"], g["sources"])],
+        fig.add_bar(x=[_t(x) for x in g[by].astype(str)], y=g["values"], name=_t(c),
+                    hovertext=[f"{v} values; sources: {_t(s)}" for v, s in zip(g["values"], g["sources"])],
                     hoverinfo="text")
     fig.update_layout(barmode="stack", title=f"Values by {by} and {colour}", yaxis_title="values",
                       height=360, margin=dict(l=10, r=10, t=50, b=40))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import markup
+from .arguments import check_filters
 from .bands import BAND_DTYPE, band
 from .pooling import pool
 
@@ -28,8 +30,11 @@ def filter_rows(df: pd.DataFrame, *, muscle=None, segment=None, weight_bearing=N
     """Rows of a :func:`load` frame that match every given criterion (a value or a list of values).
 
     ``equipment`` is the equipment of the measurement itself, so ``equipment="none"`` keeps
-    body-weight variants of exercises that are also done with a band.
+    body-weight variants of exercises that are also done with a band. Every criterion is checked
+    against the data dictionary: a value it does not define raises ValueError naming the valid ones.
     """
+    check_filters(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,
+                  position=position, emg=emg, population=population, statistic=statistic, exercise=exercise)
     mask = pd.Series(True, index=df.index)
     for col, want in (("muscle", muscle), ("segment", segment), ("equipment", equipment),
                       ("position", position), ("emg", emg), ("population", population),
@@ -51,13 +56,16 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     are ordered means first, then medians, then mean peaks, each highest first.
     ``population=None`` keeps every population.
     """
+    check_filters(df, muscle=muscle, segment=segment)
     if df is None:
         from .dataset import load
         df = load()
     rows = filter_rows(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,
                        position=position, emg=emg, population=population, statistic=statistic)
     if rows.empty:
-        return pd.DataFrame(columns=RANK_COLUMNS)
+        out = pd.DataFrame(columns=RANK_COLUMNS)
+        out.attrs["empty_reason"] = "no study in the dataset has measured this combination"
+        return out
     pooled = pool(rows, by=("exercise",))
     order = {s: i for i, s in enumerate(STATISTIC_PREFERENCE)}
     pooled["_pref"] = pooled["statistic"].map(order)
@@ -73,18 +81,27 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     return out[RANK_COLUMNS].reset_index(drop=True)
 
 
-def summarise(ranked: pd.DataFrame, question: str = "this query") -> str:
+def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Markdown:
     """One Markdown sentence answering a :func:`rank` result: the top exercise, its estimate and band,
-    and how much evidence stands behind it."""
+    and how much evidence stands behind it. Text from the data is escaped, so it shows as written.
+
+    An empty result (a valid query that no study has measured) says so; a query with a typo never
+    gets here, because :func:`rank` rejects it.
+    """
+    if not isinstance(ranked, pd.DataFrame):
+        raise TypeError(f"summarise() takes the frame rank() returns, not {type(ranked).__name__}")
+    question = markup.md(question)
     if ranked.empty:
-        return f"No study in the dataset reports values for {question}."
+        return markup.Markdown(f"No study in the dataset has measured {question}: this is an evidence gap, "
+                               "not a zero.")
     top = ranked.iloc[0]
     ci = (f"95% CI {top.ci_low:.0f}-{top.ci_high:.0f} %MVIC" if pd.notna(top.ci_low)
           else "no confidence interval (the source gives no spread)")
     n = f"{top.n} participants" if pd.notna(top.n) else "an unstated number of participants"
     studies = "1 study" if top.k == 1 else f"{top.k} studies"
-    return (f"For {question}: **{top['name']}**, {top.statistic} {top.estimate:.0f} %MVIC ({top.band}), "
-            f"from {studies} of {n} ({', '.join(top.sources)}); {ci}.")
+    return markup.Markdown(
+        f"For {question}: **{markup.md(top['name'])}**, {top.statistic} {top.estimate:.0f} %MVIC ({top.band}), "
+        f"from {studies} of {n} ({markup.md(', '.join(top.sources))}); {ci}.")
 
 
 def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weight_bearing=None,
@@ -96,6 +113,8 @@ def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weig
     and the easier and harder exercises named in the vocabulary.
     """
     from .dataset import exercises
+    if not isinstance(segment, str):
+        raise ValueError(f"segment must be one segment name, got {segment!r}")
     ranked = rank(segment, muscle, equipment=equipment, weight_bearing=weight_bearing,
                   population=population, df=df)
     vocab = (vocabulary if vocabulary is not None else exercises()).set_index("id")

@@ -35,15 +35,24 @@ def _title(nb) -> str:
     return "glutedata"
 
 
+def notebooks_in(folder) -> list[Path]:
+    """The numbered notebooks ``NN-*.ipynb`` of a folder, in order; ValueError when there are none."""
+    src = Path(folder)
+    if not src.is_dir():
+        raise ValueError(f"no such notebooks folder: {src}")
+    files = sorted(src.glob("[0-9][0-9]-*.ipynb"))
+    if not files:
+        raise ValueError(f"no numbered notebooks (NN-name.ipynb) in {src}")
+    return files
+
+
 def build(notebooks="notebooks", out="site", *, timeout: int = 600, kernel: str = "python3") -> list[Path]:
     """Execute ``notebooks/NN-*.ipynb`` in order and write ``out/index.html`` plus one page per notebook.
 
     The notebooks on disk are not modified; executed copies go only into the site.
     """
     src, dest = Path(notebooks), Path(out)
-    files = sorted(src.glob("[0-9][0-9]-*.ipynb"))
-    if not files:
-        raise FileNotFoundError(f"no numbered notebooks in {src}")
+    files = notebooks_in(src)
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(plotly_js(), dest / "plotly.min.js")
     books = [(f, nbformat.read(f, as_version=4)) for f in files]

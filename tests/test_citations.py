@@ -29,5 +29,5 @@ def test_references_have_doi_links_where_known(df):
 
 
 def test_cite_unknown_key():
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="not in sources.bib: nobody1999"):
         gd.cite(["nobody1999"])

@@ -33,7 +33,7 @@ def test_progression_gaps_dictionary(capsys):
     assert main(["gaps"]) == 0
     assert "wall-press" in capsys.readouterr().out
     assert main(["dictionary"]) == 0
-    assert "| `pct_mvic` | number | %MVIC |" in capsys.readouterr().out
+    assert "| pct\\_mvic | number | %MVIC |" in capsys.readouterr().out
 
 
 def test_console_script_installed():
