@@ -7,7 +7,7 @@ import pandas as pd
 from . import bib
 from .bands import band
 from .io import DataError, Problem, data_dir, read_table
-from .schema import read_schema
+from .schema import load_descriptor, read_schema
 from .validate import validate
 
 EXERCISE_ATTRIBUTES = ["name", "position", "weight_bearing", "contraction"]
@@ -51,6 +51,8 @@ def load(path=None, *, validate: bool = True) -> pd.DataFrame:
     - ``locator`` (string): where the number stands in the source; ``notes`` (string)
     - ``position`` (category), ``weight_bearing`` (boolean), ``contraction`` (category): from the exercise vocabulary
     - ``band`` (ordered category): low < moderate < high < very high
+
+    ``df.attrs["version"]`` is the data version (see :func:`metadata`).
     """
     folder = _folder(path, validate)
     schema = read_schema(folder)
@@ -58,7 +60,16 @@ def load(path=None, *, validate: bool = True) -> pd.DataFrame:
     ex = read_table(schema.tables["exercises"], folder).set_index("id")[EXERCISE_ATTRIBUTES]
     df = df.join(ex, on="exercise")
     df["band"] = band(df["pct_mvic"])
+    df.attrs["version"] = metadata(folder)["version"]
     return df
+
+
+def metadata(path=None) -> dict:
+    """The data package's own record: name, title, version (data semver), created (date), licenses."""
+    folder = _folder(path, False)
+    read_schema(folder)  # a malformed dictionary raises DataError here
+    d = load_descriptor(folder)
+    return {k: d.get(k) for k in ("name", "title", "version", "created", "licenses")}
 
 
 def exercises(path=None, *, validate: bool = False) -> pd.DataFrame:
