@@ -2,7 +2,7 @@
 
 from .bands import BANDS, band
 from .citations import cite, references
-from .dataset import exercises, load, metadata, screening, sources
+from .dataset import exercises, load, metadata, screening, sources, studies
 from .io import DataError, data_dir
 from .pooling import pool
 from .query import filter_rows, gaps, progression, rank, summarise
@@ -10,7 +10,8 @@ from .validate import Problem, validate
 
 __version__ = "0.1.0"
 __all__ = ["BANDS", "DataError", "Problem", "band", "cite", "data_dir", "exercises", "filter_rows", "gaps",
-           "load", "metadata", "plots", "pool", "progression", "rank", "references", "screening", "sources", "summarise",
+           "load", "metadata", "plots", "pool", "progression", "rank", "references", "screening", "sources", "studies",
+           "summarise",
            "validate"]
 
 

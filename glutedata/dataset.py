@@ -11,6 +11,7 @@ from .schema import load_descriptor, read_schema
 from .validate import validate
 
 EXERCISE_ATTRIBUTES = ["name", "position", "weight_bearing", "contraction"]
+APPRAISAL_ATTRIBUTES = ["publication_type", "normalisation", "concerns"]
 
 
 def _folder(path, check: bool):
@@ -51,6 +52,8 @@ def load(path=None, *, validate: bool = True) -> pd.DataFrame:
     - ``locator`` (string): where the number stands in the source; ``notes`` (string)
     - ``position`` (category), ``weight_bearing`` (boolean), ``contraction`` (category): from the exercise vocabulary
     - ``band`` (ordered category): low < moderate < high < very high
+    - ``publication_type``, ``normalisation`` (category), ``concerns`` (string, missing when none):
+      from the study's appraisal in ``studies.csv``
 
     ``df.attrs["version"]`` is the data version (see :func:`metadata`).
     """
@@ -59,6 +62,9 @@ def load(path=None, *, validate: bool = True) -> pd.DataFrame:
     df = read_table(schema.tables["emg_activation"], folder)
     ex = read_table(schema.tables["exercises"], folder).set_index("id")[EXERCISE_ATTRIBUTES]
     df = df.join(ex, on="exercise")
+    appraisal = read_table(schema.tables["studies"], folder).set_index("key")[APPRAISAL_ATTRIBUTES]
+    appraisal["concerns"] = appraisal["concerns"].replace("", pd.NA)
+    df = df.join(appraisal, on="source")
     df["band"] = band(df["pct_mvic"])
     df.attrs["version"] = metadata(folder)["version"]
     return df
@@ -94,6 +100,14 @@ def sources(path=None) -> dict[str, dict]:
     if problems:
         raise DataError([Problem(name, p.line, p.field, p.message) for p in problems])
     return entries
+
+
+def studies(path=None) -> pd.DataFrame:
+    """The appraisal of each extracted study: key, publication_type, emg_method, normalisation,
+    mvic_position, unit_printed, statistic_named, concerns (empty when none), appraisal_url,
+    appraisal_locator, notes."""
+    folder = _folder(path, False)
+    return read_table(read_schema(folder).tables["studies"], folder)
 
 
 def screening(path=None) -> pd.DataFrame:

@@ -92,7 +92,7 @@ class SchemaError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-REQUIRED_RESOURCES = ("emg_activation", "exercises", "screening", "sources")
+REQUIRED_RESOURCES = ("emg_activation", "exercises", "screening", "studies", "sources")
 
 
 def _shape(descriptor) -> None:

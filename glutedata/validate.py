@@ -259,8 +259,10 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     return found
 
 
-def _check_screening(t: _Table, activation: _Table | None, bib_keys: set[str] | None) -> None:
+def _check_screening(t: _Table, activation: _Table | None, bib_keys: set[str] | None,
+                     studies: _Table | None) -> None:
     used: dict[str, int] = {}
+    appraised = {rec["key"]: line for line, rec in studies.records} if studies is not None else None
     if activation is not None:
         for line, rec in activation.records:
             used.setdefault(rec["source"], line)
@@ -276,10 +278,15 @@ def _check_screening(t: _Table, activation: _Table | None, bib_keys: set[str] | 
                 t.add(line, "key", f"'{rec['key']}' is screened as extracted but has no entry in sources.bib")
             if not rec["url"]:
                 t.add(line, "url", "an extracted study needs the url of the page read")
+            if appraised is not None and rec["key"] not in appraised:
+                t.add(line, "key", f"'{rec['key']}' is screened as extracted but has no appraisal row in studies.csv")
     if activation is not None:
         for key, line in sorted(used.items(), key=lambda kv: kv[1]):
             if key and key not in extracted:
                 activation.add(line, "source", f"'{key}' has rows but is not screened as extracted in screening.csv")
+    for key, line in sorted((appraised or {}).items(), key=lambda kv: kv[1]):
+        if key not in extracted:
+            studies.add(line, "key", f"'{key}' is appraised but not screened as extracted in screening.csv")
 
 
 def _dictionary(folder: Path) -> tuple[Schema | None, list[Problem]]:
@@ -339,7 +346,8 @@ def validate(data_dir=None) -> list[Problem]:
     activation = tables.get("emg_activation")
     if activation is not None and activation.ok:
         _check_activation(activation, schema.segments_by_muscle)
-    screening = tables.get("screening")
+    screening, studies = tables.get("screening"), tables.get("studies")
     if screening is not None and screening.ok:
-        _check_screening(screening, activation if activation is not None and activation.ok else None, bib_keys)
+        _check_screening(screening, activation if activation is not None and activation.ok else None, bib_keys,
+                         studies if studies is not None and studies.ok else None)
     return sorted(set(problems))
