@@ -1,29 +1,37 @@
 """Random-effects pooling of %MVIC values across studies.
 
-Rules (tested in ``tests/test_pooling.py``):
+Rules (tested in ``tests/test_pooling.py``; the statistics in ``tests/test_meta.py`` against R metafor):
 
 - Values are grouped by ``by`` plus ``statistic``: means, medians and mean peaks are never mixed.
 - A study contributes once per group. When it reports several variants of one exercise (band at
   knees and at ankles, stance and moving limb), those are the same participants, so they are
   averaged first: the mean of the values, the root-mean-square of the SDs, and the largest n.
-- Means whose SD and n are known in every study of the group are pooled by DerSimonian-Laird
-  random effects (statsmodels ``combine_effects``), with the within-study variance SD^2/n. A
-  negative tau^2 is clipped to 0 (the estimate is then the fixed-effect one) and so is I^2.
-- A single study with SD and n passes through with its own normal 95% CI.
+- Means whose SD and n are known in every study of the group are pooled by random effects
+  (:func:`glutedata.meta.random_effects`) with the within-study variance SD^2/n: tau^2 by REML
+  (``tau2_method`` "pm" or "dl" for Paule-Mandel or DerSimonian-Laird, all truncated at 0), a
+  Hartung-Knapp-Sidik-Jonkman 95% CI on t(k-1) that is never narrower than the Wald one, a
+  Q-profile CI of tau^2, I^2 (a fraction), Cochran's Q, and for k >= 3 a 95% prediction interval.
+- A single study with SD and n passes through with its own 95% CI, value +- t(n-1) SD/sqrt(n).
 - Anything else (medians, peaks, or a mean without SD) gets the plain average of the study values and
   no CI, labelled ``unweighted``: the spread needed to weight them is not reported.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-Z = 1.959963984540054  # two-sided 95% normal quantile
+from .meta import TAU2_METHODS, random_effects, single_study
 
-POOL_COLUMNS = ["statistic", "estimate", "ci_low", "ci_high", "k", "n", "tau2", "i2", "method", "sources", "variants"]
+POOL_COLUMNS = ["statistic", "estimate", "ci_low", "ci_high", "k", "n", "tau2", "i2", "method", "sources", "variants",
+                "tau2_ci_low", "tau2_ci_high", "q", "q_p", "pi_low", "pi_high"]
+_RESULT_KEYS = ["estimate", "ci_low", "ci_high", "tau2", "i2", "tau2_ci_low", "tau2_ci_high", "q", "q_p",
+                "pi_low", "pi_high"]
+
+
+def _check_tau2_method(tau2_method: str) -> None:
+    if tau2_method not in TAU2_METHODS:
+        raise ValueError(f"tau2_method must be one of {', '.join(TAU2_METHODS)}; got {tau2_method!r}")
 
 
 def per_study(df: pd.DataFrame, keys=()) -> pd.DataFrame:
@@ -43,49 +51,56 @@ def per_study(df: pd.DataFrame, keys=()) -> pd.DataFrame:
     return out.drop(columns=["var", "sd_missing"]).reset_index()
 
 
-def pool_values(value, sd, n, statistic: str = "mean") -> dict:
+def pool_values(value, sd, n, statistic: str = "mean", *, tau2_method: str = "reml") -> dict:
     """Pool one group of per-study values; see the module docstring for the rules."""
+    _check_tau2_method(tau2_method)
     value, sd, n = (np.asarray(x, dtype=float) for x in (value, sd, n))
     k = len(value)
-    out = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "k": k,
-           "tau2": np.nan, "i2": np.nan, "method": "unweighted"}
+    out = {**dict.fromkeys(_RESULT_KEYS, np.nan), "k": k, "method": "unweighted"}
     if k == 0:
         return out
     weighted = statistic == "mean" and np.all(np.isfinite(sd)) and np.all(np.isfinite(n)) and np.all(n > 0)
-    if weighted:
-        var = np.maximum(sd ** 2 / n, 1e-12)
-        if k == 1:
-            half = Z * np.sqrt(var[0])
-            out.update(estimate=value[0], ci_low=value[0] - half, ci_high=value[0] + half, method="single study")
-            return out
-        from statsmodels.stats.meta_analysis import combine_effects  # imported here: it is slow to import
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # sqrt of a negative tau2 before we clip it
-            res = combine_effects(value, var, method_re="dl", use_t=False)
-            tau2 = max(float(res.tau2), 0.0)
-            row = res.summary_frame().loc["random effect" if tau2 > 0 else "fixed effect"]
-        out.update(estimate=float(row["eff"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_upp"]),
-                   tau2=tau2, i2=max(float(res.i2), 0.0), method="random effects (DL)")
-        return out
-    out["estimate"] = float(np.mean(value))
+    if weighted and k == 1:
+        res = single_study(value[0], sd[0], n[0])
+    elif weighted:
+        # The floor keeps a reported SD of 0 from giving one study infinite weight.
+        res = random_effects(value, np.maximum(sd ** 2 / n, 1e-12), method=tau2_method)
+    else:
+        res = {"estimate": float(np.mean(value))}
+    out.update({key: res[key] for key in out if key in res})
     return out
 
 
-def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment")) -> pd.DataFrame:
-    """Pooled %MVIC per group, with 95% CI, k (studies), n (participants), tau2 and I^2.
+def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment"), *,
+         tau2_method: str = "reml") -> pd.DataFrame:
+    """Pooled %MVIC per group, with 95% CI, k (studies), n (participants), heterogeneity and prediction interval.
 
-    ``df`` defaults to :func:`glutedata.load`. Returns one row per group of ``by`` and statistic, with
-    columns ``by`` + statistic, estimate, ci_low, ci_high, k, n, tau2, i2, method, sources, variants.
+    ``df`` defaults to :func:`glutedata.load`; ``tau2_method`` is "reml", "pm" or "dl". Returns one row
+    per group of ``by`` and statistic, with columns ``by`` + statistic, estimate, ci_low, ci_high, k, n,
+    tau2, i2, method, sources, variants, tau2_ci_low, tau2_ci_high (Q-profile), q, q_p (Cochran's Q
+    and its p) and pi_low, pi_high (95% prediction interval, k >= 3).
     """
+    _check_tau2_method(tau2_method)
     if df is None:
         from .dataset import load
         df = load()
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"pool() takes a frame from load() or filter_rows(), not {type(df).__name__}")
+    by = [by] if isinstance(by, str) else list(by)
+    needed = {"source", "pct_mvic", "sd", "n", "variant", "statistic"}
+    missing = sorted(needed - set(df.columns))
+    if missing:
+        raise ValueError(f"pool() needs the columns of load(); this frame lacks {', '.join(missing)}")
+    unknown = [b for b in by if b not in df.columns]
+    if unknown:
+        raise ValueError(f"pool(by=...): no column {', '.join(map(repr, unknown))}; "
+                         f"group by any of: {', '.join(map(str, df.columns))}")
     by = [b for b in by if b != "statistic"]
     keys = by + ["statistic"]
     rows = []
     for key, studies in per_study(df, keys).groupby(keys, sort=True, observed=True, dropna=False):
-        res = pool_values(studies["value"], studies["sd"], studies["n"], statistic=str(key[-1]))
+        res = pool_values(studies["value"], studies["sd"], studies["n"], statistic=str(key[-1]),
+                          tau2_method=tau2_method)
         n = studies["n"].sum(min_count=1)
         rows.append({**dict(zip(keys, key)), **res,
                      "n": int(n) if pd.notna(n) else pd.NA,

@@ -89,7 +89,7 @@ def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Mark
     gets here, because :func:`rank` rejects it.
     """
     if not isinstance(ranked, pd.DataFrame):
-        raise TypeError(f"summarise() takes the frame rank() returns, not {type(ranked).__name__}")
+        raise ValueError(f"summarise() takes the frame rank() returns, not {type(ranked).__name__}")
     question = markup.md(question)
     if ranked.empty:
         return markup.Markdown(f"No study in the dataset has measured {question}: this is an evidence gap, "

@@ -68,7 +68,9 @@ class _Table:
         if "\t" in first and first.count("\t") > first.count(","):
             self.add(1, "-", "fields are separated by tabs; use ','")
             return False
-        lines = text.splitlines(keepends=True)
+        # split at line feeds only: str.splitlines() would also break at \x1c-\x1e, \x85 and \u2028,
+        # which the CSV reader (and pandas, in load) treat as ordinary characters
+        lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
         reader = csv.reader(lines, strict=True)
         try:
             self.header = next(reader)
