@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 from . import bib
@@ -12,6 +14,10 @@ from .validate import validate
 
 EXERCISE_ATTRIBUTES = ["name", "position", "weight_bearing", "contraction"]
 APPRAISAL_ATTRIBUTES = ["publication_type", "normalisation", "concerns"]
+
+
+def _validating(validate: bool | None) -> bool:
+    return os.environ.get("GLUTEDATA_VALIDATE", "1") != "0" if validate is None else validate
 
 
 def _folder(path, check: bool):
@@ -25,15 +31,17 @@ def _folder(path, check: bool):
     return folder
 
 
-def load(path=None, *, validate: bool = True) -> pd.DataFrame:
+def load(path=None, *, validate: bool | None = None) -> pd.DataFrame:
     """Load the EMG activation values, one row per source x exercise variant x muscle x segment x statistic.
 
     Parameters
     ----------
     path : str or Path, optional
         A data directory; by default the checkout's ``data/`` or the copy shipped with the package.
-    validate : bool
-        Check the data first and raise :class:`glutedata.DataError` listing every problem.
+    validate : bool, optional
+        Check the data first and raise :class:`glutedata.DataError` listing every problem. By default
+        it does, unless the environment sets ``GLUTEDATA_VALIDATE=0`` (for data already validated,
+        e.g. a large synthetic set; whatever is shown is escaped either way).
 
     Returns
     -------
@@ -57,7 +65,7 @@ def load(path=None, *, validate: bool = True) -> pd.DataFrame:
 
     ``df.attrs["version"]`` is the data version (see :func:`metadata`).
     """
-    folder = _folder(path, validate)
+    folder = _folder(path, _validating(validate))
     schema = read_schema(folder)
     df = read_table(schema.tables["emg_activation"], folder)
     ex = read_table(schema.tables["exercises"], folder).set_index("id")[EXERCISE_ATTRIBUTES]
@@ -89,15 +97,18 @@ def exercises(path=None, *, validate: bool = False) -> pd.DataFrame:
     return df
 
 
-def sources(path=None) -> dict[str, dict]:
-    """``{key: entry}`` from ``sources.bib``; each entry is a dict of its BibTeX fields."""
+def sources(path=None, *, validate: bool | None = None) -> dict[str, dict]:
+    """``{key: entry}`` from ``sources.bib``; each entry is a dict of its BibTeX fields.
+
+    Problems in the file raise :class:`glutedata.DataError` unless validation is off (as for :func:`load`).
+    """
     folder = _folder(path, False)
     name = read_schema(folder).bib_path
     try:
         entries, problems = bib.parse(folder / name)
     except OSError as e:
         raise DataError([Problem(name, 0, "-", f"cannot read {folder / name}: {e.strerror or e}")]) from None
-    if problems:
+    if problems and _validating(validate):
         raise DataError([Problem(name, p.line, p.field, p.message) for p in problems])
     return entries
 

@@ -1,6 +1,8 @@
+import contextlib
 import csv
 import hashlib
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -46,3 +48,38 @@ def digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def df():
     return glutedata.load()
+
+
+CHROMIUM = os.environ.get("GLUTEDATA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@contextlib.contextmanager
+def chromium_context():
+    """A headless Chromium browser context in which every request outside file:// is aborted.
+
+    Skips when Chromium is missing, unless GLUTEDATA_REQUIRE_BROWSER is set (as in CI).
+    """
+    if not CHROMIUM:
+        if os.environ.get("GLUTEDATA_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (GLUTEDATA_REQUIRE_BROWSER is set) but was not found")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        context = browser.new_context()
+        context.blocked = []
+
+        def route(r):
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                context.blocked.append(r.request.url)
+                r.abort()
+        context.route("**/*", route)
+        try:
+            yield context
+        finally:
+            browser.close()
