@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import bib
 from .bands import band
+from .certainty import value_flags
 from .io import DataError, Problem, data_dir, read_table
 from .schema import load_descriptor, read_schema
 from .validate import validate
@@ -62,6 +63,7 @@ def load(path=None, *, validate: bool | None = None) -> pd.DataFrame:
     - ``band`` (ordered category): low < moderate < high < very high
     - ``publication_type``, ``normalisation`` (category), ``concerns`` (string, missing when none):
       from the study's appraisal in ``studies.csv``
+    - ``flags`` (string): abstract-only, N<30, n unknown, study concerns (joined by '; ')
 
     ``df.attrs["version"]`` is the data version (see :func:`metadata`).
     """
@@ -73,6 +75,7 @@ def load(path=None, *, validate: bool | None = None) -> pd.DataFrame:
     appraisal = read_table(schema.tables["studies"], folder).set_index("key")[APPRAISAL_ATTRIBUTES]
     appraisal["concerns"] = appraisal["concerns"].replace("", pd.NA)
     df = df.join(appraisal, on="source")
+    df["flags"] = value_flags(df)
     df["band"] = band(df["pct_mvic"])
     df.attrs["version"] = metadata(folder)["version"]
     return df

@@ -10,7 +10,7 @@ from plotly.io.base_renderers import MimetypeRenderer
 
 from .bands import BANDS
 from .markup import chart as _t
-from .pooling import per_study, pool
+from .pooling import pool
 
 BAND_COLOURS = dict(zip(BANDS, ("#c6dbef", "#6baed6", "#2171b5", "#08306b")))
 SEGMENT_ORDER = ["anterior", "middle", "posterior", "whole"]
@@ -30,9 +30,31 @@ class SiteRenderer(MimetypeRenderer):
 
 
 def setup() -> None:
-    """Make notebooks render figures for both JupyterLab and the offline static site."""
+    """Make notebooks render figures for both JupyterLab and the offline static site, and show
+    frames with list cells (source keys, variants) as ``a, b`` rather than Python reprs."""
     pio.renderers["glutedata"] = SiteRenderer()
     pio.renderers.default = "glutedata"
+    from IPython import get_ipython
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose list, tuple and set cells are joined as ``a, b``; the data types of
+    the frame itself (and of what rank() and pool() return) are left alone."""
+    shown = frame.copy()
+    for col in range(shown.shape[1]):
+        values = shown.iloc[:, col]
+        if values.dtype == object and values.map(lambda v: isinstance(v, (list, tuple, set))).any():
+            shown.isetitem(col, values.map(
+                lambda v: ", ".join(map(str, sorted(v) if isinstance(v, set) else v))
+                if isinstance(v, (list, tuple, set)) else v))
+    return shown
+
+
+def _frame_html(frame: pd.DataFrame) -> str | None:
+    return readable(frame)._repr_html_()
 
 
 def _keys(sources) -> str:
@@ -40,8 +62,8 @@ def _keys(sources) -> str:
     return _t(", ".join(sources) if not isinstance(sources, str) else sources)
 
 
-def _cite_below(fig: go.Figure, groups) -> go.Figure:
-    """Print the source keys under the chart, so a static page names them without hovering."""
+def _source_lines(groups) -> list[str]:
+    """The "Sources: a, b, ..." note for groups of source keys, wrapped into lines of chart text."""
     keys = sorted({k for g in groups for k in ([g] if isinstance(g, str) else g)})
     lines, line = [], "Sources:"
     for k in keys:
@@ -50,6 +72,12 @@ def _cite_below(fig: go.Figure, groups) -> go.Figure:
             line = ""
         line += f" {_t(k)},"
     lines.append(line.rstrip(","))
+    return lines
+
+
+def _cite_below(fig: go.Figure, groups) -> go.Figure:
+    """Print the source keys under the chart, so a static page names them without hovering."""
+    lines = _source_lines(groups)
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-50,
                        xanchor="left", yanchor="top", showarrow=False, align="left",
                        font=dict(size=10, color="#555"))
@@ -105,16 +133,22 @@ def rank_explorer(df: pd.DataFrame, options: dict[str, pd.DataFrame], title: str
     """
     labels = [k for k, v in options.items() if not v.empty]
     fig = go.Figure([_bar_trace(options[k], visible=(i == 0), name=k) for i, k in enumerate(labels)])
-    buttons = [dict(label=_t(k), method="update",
-                    args=[{"visible": [j == i for j in range(len(labels))]},
-                          {"title": _t(f"{title}{k}"), "height": max(260, 60 + 28 * len(options[k]))}])
-               for i, k in enumerate(labels)]
     _band_lines(fig)
-    fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.15, yanchor="top")],
-                      title=_t(f"{title}{labels[0]}" if labels else title), xaxis_title="%MVIC",
+    fig.update_layout(title=_t(f"{title}{labels[0]}" if labels else title), xaxis_title="%MVIC",
                       height=max(300, 60 + 28 * (len(options[labels[0]]) if labels else 0)),
                       margin=dict(l=10, r=10, t=90, b=40))
-    return _cite_below(fig, [s for k in labels for s in options[k]["sources"]])
+    _cite_below(fig, options[labels[0]]["sources"] if labels else [])
+    # Each button rewrites the source note too, so the static page names the studies of the view shown.
+    note = len(fig.layout.annotations) - 1
+    buttons = []
+    for i, k in enumerate(labels):
+        lines = _source_lines(options[k]["sources"])
+        buttons.append(dict(label=_t(k), method="update", args=[
+            {"visible": [j == i for j in range(len(labels))]},
+            {"title": _t(f"{title}{k}"), "height": max(300, 60 + 28 * len(options[k])) + 14 * len(lines),
+             "margin.b": 60 + 14 * len(lines), f"annotations[{note}].text": "<br>".join(lines)}]))
+    fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.15, yanchor="top")])
+    return fig
 
 
 def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "mean") -> go.Figure:
@@ -140,39 +174,6 @@ def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "
     return _cite_below(fig, pooled["sources"])
 
 
-def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole",
-           statistic: str = "mean") -> go.Figure:
-    """Forest plot: each study's value (variants averaged) with its 95% CI, and the pooled estimate
-    of every exercise with more than one study as a diamond."""
-    sub = df[(df["muscle"] == muscle) & (df["segment"] == segment) & (df["statistic"] == statistic)]
-    labels, est, lo, hi, hover, symbols, colours = [], [], [], [], [], [], []
-    pooled = pool(sub, by=("name",)).set_index("name") if not sub.empty else None
-    for name, g in sub.groupby("name", sort=True):
-        studies = per_study(g).set_index("source")
-        for src, s in studies.iterrows():
-            half = 1.96 * s["sd"] / np.sqrt(s["n"]) if np.isfinite(s["sd"]) and np.isfinite(s["n"]) else np.nan
-            labels.append(_t(f"{name} | {src}"))
-            est.append(s["value"]), lo.append(s["value"] - half), hi.append(s["value"] + half)
-            hover.append(_t(f"{src}: {s['value']:.1f} %MVIC ({', '.join(s['variants'])})"))
-            symbols.append("square"), colours.append("#2171b5")
-        if len(studies) > 1:
-            p = pooled.loc[name]
-            labels.append(_t(f"{name} | pooled (k={p['k']})"))
-            est.append(p["estimate"]), lo.append(p["ci_low"]), hi.append(p["ci_high"])
-            hover.append(f"pooled {p['method']}: {p['estimate']:.1f} %MVIC, I2={p['i2']:.0%}<br>"
-                         f"sources: {_keys(p['sources'])}")
-            symbols.append("diamond"), colours.append("#cb181d")
-    frame = pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi})
-    fig = go.Figure(go.Scatter(
-        x=frame["estimate"][::-1], y=labels[::-1], mode="markers",
-        error_x=_errors(frame.iloc[::-1]), marker=dict(symbol=symbols[::-1], color=colours[::-1], size=10),
-        hovertext=hover[::-1], hoverinfo="text", showlegend=False))
-    fig.update_layout(title=f"{muscle.replace('_', ' ')}, {segment}: {statistic} %MVIC by study",
-                      xaxis_title="%MVIC", height=max(300, 80 + 24 * len(labels)),
-                      margin=dict(l=10, r=10, t=50, b=40))
-    return _cite_below(fig, [sub["source"].unique()])
-
-
 def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
     """A :func:`glutedata.progression` ladder as a staircase of bars, easiest at the bottom."""
     fig = go.Figure(go.Bar(
@@ -189,14 +190,22 @@ def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
     return _cite_below(fig, steps["sources"])
 
 
-def gap_map(gaps: pd.DataFrame) -> go.Figure:
-    """Exercises x muscle segments coloured by how many studies there are (0 or 1) from :func:`glutedata.gaps`."""
+def gap_map(gaps: pd.DataFrame, df: pd.DataFrame | None = None) -> go.Figure:
+    """Exercises x muscle segments coloured by how many studies there are (0 or 1) from :func:`glutedata.gaps`.
+
+    With the :func:`glutedata.load` frame ``df``, each cell's hover also names its studies.
+    """
     cols = list(dict.fromkeys(f"{m.replace('_', ' ')}: {s}" for m, s in zip(gaps["muscle"], gaps["segment"])))
     names = sorted(set(gaps["name"]))
     z = np.full((len(names), len(cols)), np.nan)
+    text = [["two or more studies" for _ in cols] for _ in names]  # cells with more studies are not in gaps
+    found = {} if df is None else df.groupby(["exercise", "muscle", "segment"], observed=True)["source"].unique()
     for row in gaps.itertuples():
-        z[names.index(row.name), cols.index(f"{row.muscle.replace('_', ' ')}: {row.segment}")] = row.k
-    text = [[("no study" if v == 0 else "one study" if v == 1 else "two or more studies") for v in r] for r in z]
+        i, j = names.index(row.name), cols.index(f"{row.muscle.replace('_', ' ')}: {row.segment}")
+        z[i, j] = row.k
+        keys = sorted(found.get((row.exercise, row.muscle, row.segment), []))
+        text[i][j] = ("no study" if row.k == 0 else "one study" if row.k == 1 else "two or more studies") + (
+            f"<br>sources: {_keys(keys)}" if keys else "")
     fig = go.Figure(go.Heatmap(z=np.nan_to_num(z, nan=2), x=cols, y=[_t(n) for n in names], zmin=0, zmax=2,
                                hovertext=text,
                                hoverinfo="text+x+y", showscale=False,
@@ -218,3 +227,6 @@ def coverage(df: pd.DataFrame, by: str = "segment", colour: str = "emg") -> go.F
     fig.update_layout(barmode="stack", title=f"Values by {by} and {colour}", yaxis_title="values",
                       height=360, margin=dict(l=10, r=10, t=50, b=40))
     return _cite_below(fig, [df["source"].unique()])
+
+
+from .evidence_plots import consensus, forest, network  # noqa: E402, F401  (re-exported)

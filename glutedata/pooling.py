@@ -14,6 +14,11 @@ Rules (tested in ``tests/test_pooling.py``; the statistics in ``tests/test_meta.
 - A single study with SD and n passes through with its own 95% CI, value +- t(n-1) SD/sqrt(n).
 - Anything else (medians, peaks, or a mean without SD) gets the plain average of the study values and
   no CI, labelled ``unweighted``: the spread needed to weight them is not reported.
+- Values from studies whose appraisal (``studies.csv``) records concerns are left out unless
+  ``include_flagged=True``; what was left out, and why, is in ``attrs["left_out"]`` and
+  ``attrs["footnote"]``. A frame without a ``concerns`` column (a user's own) leaves nothing out.
+- Every row carries ``flags`` (:mod:`glutedata.certainty`): k<3, N<30, I²>0.75, abstract-only,
+  study concerns, mixed EMG methods, mixed normalisation.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .certainty import group_flags
+from .markup import one_line
 from .meta import TAU2_METHODS, random_effects, single_study
 
 POOL_COLUMNS = ["statistic", "estimate", "ci_low", "ci_high", "k", "n", "tau2", "i2", "method", "sources", "variants",
-                "tau2_ci_low", "tau2_ci_high", "q", "q_p", "pi_low", "pi_high"]
+                "tau2_ci_low", "tau2_ci_high", "q", "q_p", "pi_low", "pi_high", "flags", "ci_se", "ci_df"]
 _RESULT_KEYS = ["estimate", "ci_low", "ci_high", "tau2", "i2", "tau2_ci_low", "tau2_ci_high", "q", "q_p",
-                "pi_low", "pi_high"]
+                "pi_low", "pi_high", "ci_se", "ci_df"]
 
 
 def _check_tau2_method(tau2_method: str) -> None:
@@ -62,23 +69,53 @@ def pool_values(value, sd, n, statistic: str = "mean", *, tau2_method: str = "re
     weighted = statistic == "mean" and np.all(np.isfinite(sd)) and np.all(np.isfinite(n)) and np.all(n > 0)
     if weighted and k == 1:
         res = single_study(value[0], sd[0], n[0])
+        res.update(ci_se=res["se"], ci_df=n[0] - 1)
     elif weighted:
         # The floor keeps a reported SD of 0 from giving one study infinite weight.
         res = random_effects(value, np.maximum(sd ** 2 / n, 1e-12), method=tau2_method)
+        res.update(ci_se=res["se_hksj"], ci_df=k - 1)
     else:
         res = {"estimate": float(np.mean(value))}
     out.update({key: res[key] for key in out if key in res})
     return out
 
 
+def left_out(df: pd.DataFrame, include_flagged: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``df`` into the rows to use and those left out for appraisal concerns (with a reason)."""
+    if include_flagged or "concerns" not in df.columns:
+        return df, df.iloc[0:0].assign(reason=pd.Series(dtype="string"))
+    flagged = df["concerns"].notna()
+    return df[~flagged], df[flagged].assign(reason=df.loc[flagged, "concerns"])
+
+
+def _clip(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;(") + " ..."
+
+
+def footnote(used: pd.DataFrame, dropped: pd.DataFrame) -> str:
+    """One plain line under a table or chart: studies and participants behind it, and what was left out."""
+    n = used.groupby("source", observed=True)["n"].max().sum() if "n" in used and len(used) else 0
+    k = used["source"].nunique()
+    line = f"Based on {k} {'study' if k == 1 else 'studies'} ({int(n)} participants where stated)"
+    if dropped.empty:
+        return line + "; nothing left out."
+    studies = dropped.groupby("source", observed=True).agg(values=("reason", "size"), reason=("reason", "first"))
+    parts = [f"{src} ({row['values']} values: {_clip(one_line(row['reason']))})" for src, row in studies.iterrows()]
+    return line + f". Left out for appraisal concerns: {'; '.join(parts)}. Pass include_flagged=True to keep them."
+
+
 def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment"), *,
-         tau2_method: str = "reml") -> pd.DataFrame:
+         tau2_method: str = "reml", include_flagged: bool = False) -> pd.DataFrame:
     """Pooled %MVIC per group, with 95% CI, k (studies), n (participants), heterogeneity and prediction interval.
 
     ``df`` defaults to :func:`glutedata.load`; ``tau2_method`` is "reml", "pm" or "dl". Returns one row
     per group of ``by`` and statistic, with columns ``by`` + statistic, estimate, ci_low, ci_high, k, n,
     tau2, i2, method, sources, variants, tau2_ci_low, tau2_ci_high (Q-profile), q, q_p (Cochran's Q
-    and its p) and pi_low, pi_high (95% prediction interval, k >= 3).
+    and its p), pi_low, pi_high (95% prediction interval, k >= 3), flags (see the module docstring),
+    and ci_se, ci_df: the scale and degrees of freedom of the t distribution the CI comes from.
+
+    Values from studies with appraisal concerns are left out unless ``include_flagged=True``;
+    ``attrs["left_out"]`` lists them with the reason and ``attrs["footnote"]`` says it in one line.
     """
     _check_tau2_method(tau2_method)
     if df is None:
@@ -97,19 +134,25 @@ def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment"), *
                          f"group by any of: {', '.join(map(str, df.columns))}")
     by = [b for b in by if b != "statistic"]
     keys = by + ["statistic"]
+    used, dropped = left_out(df, include_flagged)
+    values = {key: g for key, g in used.groupby(keys, sort=True, observed=True, dropna=False)}
     rows = []
-    for key, studies in per_study(df, keys).groupby(keys, sort=True, observed=True, dropna=False):
+    for key, studies in per_study(used, keys).groupby(keys, sort=True, observed=True, dropna=False):
         res = pool_values(studies["value"], studies["sd"], studies["n"], statistic=str(key[-1]),
                           tau2_method=tau2_method)
         n = studies["n"].sum(min_count=1)
         rows.append({**dict(zip(keys, key)), **res,
                      "n": int(n) if pd.notna(n) else pd.NA,
                      "sources": tuple(studies["source"]),
-                     "variants": tuple(v for vs in studies["variants"] for v in vs)})
+                     "variants": tuple(v for vs in studies["variants"] for v in vs),
+                     "flags": "; ".join(group_flags(values[key], res["k"], n, res["i2"]))})
     out = pd.DataFrame(rows, columns=keys + [c for c in POOL_COLUMNS if c != "statistic"])
     out["n"] = out["n"].astype("Int64")
     out["k"] = out["k"].astype(int)
     for col in by:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
             out[col] = pd.Categorical(out[col], dtype=df[col].dtype)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["left_out"] = dropped
+    out.attrs["footnote"] = footnote(used, dropped)
+    return out

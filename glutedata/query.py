@@ -6,13 +6,16 @@ import pandas as pd
 
 from . import markup
 from .arguments import check_filters
-from .bands import BAND_DTYPE, band
-from .pooling import pool
+from .bands import BAND_DTYPE, BANDS, band
+from .certainty import CERTAINTY_DTYPE, band_probabilities, band_range, rate
+from .pooling import per_study, pool
 
 # When an exercise has values of several kinds, rank uses the first available.
 STATISTIC_PREFERENCE = ("mean", "median", "peak")
+BAND_P_COLUMNS = [f"p_{b.replace(' ', '_')}" for b in BANDS]
 RANK_COLUMNS = ["exercise", "name", "statistic", "estimate", "ci_low", "ci_high", "k", "n", "band",
-                "sources", "method", "position", "weight_bearing", "equipment"]
+                "sources", "method", "position", "weight_bearing", "equipment", "pi_low", "pi_high", "band_range",
+                *BAND_P_COLUMNS, "certainty", "certainty_reasons", "flags", "study_values"]
 GAP_GRID = {
     "gluteus_medius": ("anterior", "middle", "posterior", "whole"),
     "gluteus_minimus": ("anterior", "posterior"),
@@ -46,15 +49,29 @@ def filter_rows(df: pd.DataFrame, *, muscle=None, segment=None, weight_bearing=N
 
 
 def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipment=None, position=None,
-         emg=None, population="healthy", statistic=None, df: pd.DataFrame | None = None) -> pd.DataFrame:
+         emg=None, population="healthy", statistic=None, df: pd.DataFrame | None = None,
+         include_flagged: bool = False, tau2_method: str = "reml") -> pd.DataFrame:
     """Exercises ordered by pooled %MVIC of one muscle segment, highest first within each statistic.
 
-    One row per exercise: exercise, name, statistic, estimate, ci_low, ci_high, k (studies),
-    n (participants), band, sources (keys), method, position, weight_bearing, equipment (of the
-    measurements). Several studies of the same exercise are pooled (:func:`glutedata.pool`).
+    One row per exercise, with columns:
+
+    - exercise, name, statistic, estimate (pooled %MVIC), ci_low, ci_high (95% CI), k (studies),
+      n (participants), band (of the estimate), sources (keys), method (how it was pooled)
+    - position, weight_bearing, equipment (of the measurements)
+    - pi_low, pi_high: 95% prediction interval (k >= 3): where a new study's value would fall
+    - band_range: the bands the CI spans, e.g. "moderate to very high"
+    - p_low, p_moderate, p_high, p_very_high: probability mass of the pooled mean in each band under
+      the CI's t distribution (missing where no spread is known)
+    - certainty (high / moderate / low / very low) and certainty_reasons, by the rule in
+      :mod:`glutedata.certainty`; flags (k<3, N<30, I²>0.75, abstract-only, ...)
+    - study_values: each study's own value, e.g. "cynn2006: 52; mcbeth2012: 40"
+
+    Several studies of the same exercise are pooled (:func:`glutedata.pool`, ``tau2_method``).
     When an exercise has both means and medians, means are used (``statistic`` overrides); rows
     are ordered means first, then medians, then mean peaks, each highest first.
-    ``population=None`` keeps every population.
+    ``population=None`` keeps every population. Values from studies whose appraisal records concerns
+    are left out unless ``include_flagged=True``; ``attrs["left_out"]`` and ``attrs["footnote"]``
+    say what was left out and why.
     """
     check_filters(df, muscle=muscle, segment=segment)
     if df is None:
@@ -62,11 +79,14 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
         df = load()
     rows = filter_rows(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,
                        position=position, emg=emg, population=population, statistic=statistic)
-    if rows.empty:
+    pooled = pool(rows, by=("exercise",), tau2_method=tau2_method, include_flagged=include_flagged)
+    if pooled.empty:
         out = pd.DataFrame(columns=RANK_COLUMNS)
-        out.attrs["empty_reason"] = "no study in the dataset has measured this combination"
+        out.attrs.update(pooled.attrs)
+        out.attrs["empty_reason"] = ("no study in the dataset has measured this combination" if rows.empty else
+                                     "every value was left out for appraisal concerns (include_flagged=True "
+                                     "keeps them)")
         return out
-    pooled = pool(rows, by=("exercise",))
     order = {s: i for i, s in enumerate(STATISTIC_PREFERENCE)}
     pooled["_pref"] = pooled["statistic"].map(order)
     pooled = pooled.sort_values(["exercise", "_pref"]).groupby("exercise", observed=True).head(1)
@@ -75,15 +95,33 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
         equipment=("equipment", lambda s: ", ".join(sorted({str(x) for x in s.dropna()}))))
     out = pooled.join(attrs, on="exercise")
     out["band"] = band(out["estimate"]).astype(BAND_DTYPE)
+    out["band_range"] = [band_range(lo, hi) for lo, hi in zip(out["ci_low"], out["ci_high"])]
+    probs = pd.DataFrame([band_probabilities(e, s, d) for e, s, d in zip(out["estimate"], out["ci_se"], out["ci_df"])],
+                         index=out.index)
+    out = out.join(probs)
+    rated = [rate(r.k, r.n, r.i2, r.ci_low, r.ci_high, r.flags.split("; ") if r.flags else [])
+             for r in out.itertuples()]
+    out["certainty"] = pd.Categorical([c for c, _ in rated], dtype=CERTAINTY_DTYPE)
+    out["certainty_reasons"] = [why for _, why in rated]
+    used = rows if include_flagged or "concerns" not in rows else rows[rows["concerns"].isna()]
+    studies = per_study(used, ["exercise", "statistic"])
+    out["study_values"] = [
+        "; ".join(f"{s}: {v:.0f}" for s, v in studies.loc[(studies["exercise"] == e) & (studies["statistic"] == st),
+                                                          ["source", "value"]].itertuples(index=False))
+        for e, st in zip(out["exercise"], out["statistic"])]
     # Peaks run higher than means for the same effort, so exercises are ordered within each kind of
     # statistic (means first, then medians, then peaks) rather than across them.
     out = out.sort_values(["_pref", "estimate", "k"], ascending=[True, False, False], kind="stable")
-    return out[RANK_COLUMNS].reset_index(drop=True)
+    out = out[RANK_COLUMNS].reset_index(drop=True)
+    out.attrs.update(pooled.attrs)
+    return out
 
 
 def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Markdown:
-    """One Markdown sentence answering a :func:`rank` result: the top exercise, its estimate and band,
-    and how much evidence stands behind it. Text from the data is escaped, so it shows as written.
+    """A short Markdown answer to a :func:`rank` result: the top exercise, its estimate and the
+    bands its CI spans, the certainty with its reasons, and the studies, participants and anything
+    left out. Two studies are named with their own values rather than summarised by an interval.
+    Text from the data is escaped, so it shows as written.
 
     An empty result (a valid query that no study has measured) says so; a query with a typo never
     gets here, because :func:`rank` rejects it.
@@ -91,17 +129,32 @@ def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Mark
     if not isinstance(ranked, pd.DataFrame):
         raise ValueError(f"summarise() takes the frame rank() returns, not {type(ranked).__name__}")
     question = markup.md(question)
+    footnote = markup.md(ranked.attrs.get("footnote", ""))
     if ranked.empty:
-        return markup.Markdown(f"No study in the dataset has measured {question}: this is an evidence gap, "
-                               "not a zero.")
+        reason = ranked.attrs.get("empty_reason", "no study in the dataset has measured this combination")
+        lead = (f"No study in the dataset has measured {question}: this is an evidence gap, not a zero."
+                if reason.startswith("no study") else f"No answer for {question}: {markup.md(reason)}.")
+        return markup.Markdown(lead + (f" {footnote}" if footnote and not reason.startswith("no study") else ""))
     top = ranked.iloc[0]
-    ci = (f"95% CI {top.ci_low:.0f}-{top.ci_high:.0f} %MVIC" if pd.notna(top.ci_low)
-          else "no confidence interval (the source gives no spread)")
     n = f"{top.n} participants" if pd.notna(top.n) else "an unstated number of participants"
-    studies = "1 study" if top.k == 1 else f"{top.k} studies"
+    if top.k == 2 and "study_values" in ranked:
+        evidence = (f"two studies of {n} in all: "
+                    f"{markup.md(top.study_values.replace(': ', ' at ').replace('; ', ' and '))} %MVIC")
+        spread = (f"; together they place it anywhere from {markup.md(top.band_range)}"
+                  if pd.notna(top.get("band_range")) else "")
+    else:
+        studies = "1 study" if top.k == 1 else f"{top.k} studies"
+        evidence = f"{studies} ({markup.md(', '.join(top.sources))}) of {n}"
+        spread = (f"; 95% CI {top.ci_low:.0f} to {top.ci_high:.0f} %MVIC ({markup.md(top.band_range)})"
+                  if pd.notna(top.ci_low) else "; no confidence interval (the sources give no spread)")
+        if pd.notna(top.get("pi_low")):
+            spread += f", prediction interval {top.pi_low:.0f} to {top.pi_high:.0f}"
+    certainty = ""
+    if "certainty" in ranked:
+        certainty = f" Certainty: **{top.certainty}** ({markup.md(top.certainty_reasons)})."
     return markup.Markdown(
         f"For {question}: **{markup.md(top['name'])}**, {top.statistic} {top.estimate:.0f} %MVIC ({top.band}), "
-        f"from {studies} of {n} ({markup.md(', '.join(top.sources))}); {ci}.")
+        f"from {evidence}{spread}.{certainty}" + (f" {footnote}" if footnote else ""))
 
 
 def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weight_bearing=None,

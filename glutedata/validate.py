@@ -53,7 +53,7 @@ class _Table:
             line = raw[: e.start].count(b"\n") + 1
             self.add(line, "-", f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
             text = raw.decode("utf-8", errors="replace")
-        if "\r" in text and "\r\n" not in text:
+        if "\r" in text and "\n" not in text:
             self.add(1, "-", "old Mac line endings (CR); use LF")
         return text
 

@@ -2,6 +2,7 @@
 
 import plotly.graph_objects as go
 import plotly.io as pio
+import pytest
 
 import glutedata as gd
 from glutedata import plots
@@ -35,7 +36,7 @@ def test_heatmap_forest_ladder_coverage(df):
     h = plots.heatmap(df, statistic="median")
     assert "moore2019a" in str(h.data[0].hovertext)
     f = plots.forest(df, segment="whole", statistic="mean")
-    assert "pooled" in " ".join(f.data[0].y) and "distefano2009" in _hover(f)
+    assert "pooled" in " ".join(f.data[0].y) and "mcbeth2012" in _hover(f)
     lad = gd.progression("whole", equipment="none", df=df)
     assert len(plots.ladder(lad).data[0].y) == len(lad)
     c = plots.coverage(df)
@@ -76,3 +77,31 @@ def test_static_charts_print_their_sources(df):
     note = fig.layout.annotations[-1].text
     assert note.startswith("Sources:")
     assert all(k in note for keys in r["sources"] for k in keys)
+
+
+def test_forest_shows_weights_prediction_interval_bands_and_footer():
+    from .test_certainty import frame
+    rows = frame([("a2020", "x", "surface", 50, 10, 40, "Table 1"), ("b2021", "x", "surface", 62, 12, 40, "Table 1"),
+                  ("c2022", "x", "surface", 41, 9, 40, "Table 1")])
+    p = gd.pool(rows).iloc[0]
+    f = plots.forest(rows)
+    labels = list(f.data[0].y)
+    weights = [int(lbl.rsplit("(", 1)[1].rstrip("%)")) for lbl in labels if "pooled" not in lbl]
+    assert sum(weights) in (99, 100, 101) and len(weights) == 3
+    assert "pooled (k=3)" in labels[-1] and f.data[0].marker.symbol[-1] == "diamond"
+    pi = f.data[1]
+    assert list(pi.x) == pytest.approx([p["pi_low"], p["pi_high"]]) and pi.mode == "lines"
+    assert {s.x0 for s in f.layout.shapes} == {20, 40, 60}
+    footer = f.layout.annotations[-1].text
+    assert f"tau²={p['tau2']:.1f}" in footer and f"I²={p['i2']:.0%}" in footer and "Q=" in footer
+    assert "df=2" in footer and "k=3, N=120" in footer and "nothing left out" in footer
+
+
+def test_consensus_and_network_charts(df):
+    c = gd.consensus("whole", df=df)
+    fig = plots.consensus(c)
+    assert len(fig.data[0].y) == len(c) and "Model:" in fig.layout.annotations[-1].text
+    net = plots.network(c)
+    edges = [t for t in net.data if t.mode == "lines"]
+    assert len(edges) == len(c.attrs["comparisons"])
+    assert edges[0].line.width == 2 + 3 * c.attrs["comparisons"]["studies"].iloc[0]
