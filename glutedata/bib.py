@@ -96,7 +96,12 @@ def _leading_blank_lines(raw: str) -> int:
 
 
 def _plain(value: str) -> str:
-    return re.sub(r"[{}]", "", value or "").strip()
+    """A BibTeX value as plain text: LaTeX accents decoded (pylatexenc, which bibtexparser uses), braces dropped."""
+    text = value or ""
+    if "\\" in text:
+        from pylatexenc.latex2text import LatexNodes2Text
+        text = LatexNodes2Text().latex_to_text(text)
+    return re.sub(r"[{}]", "", text).strip()
 
 
 def to_bibtex(entry: dict) -> str:

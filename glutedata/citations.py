@@ -56,9 +56,14 @@ def _entries(df, path=None) -> list[dict]:
     return [entries[k] for k in keys]
 
 
-def cite(df: pd.DataFrame | Iterable[str], path=None) -> str:
-    """BibTeX of every source behind ``df`` (a frame from load/rank/pool, or an iterable of keys)."""
-    return "\n\n".join(bib.to_bibtex(e) for e in _entries(df, path)) + "\n"
+def cite(df: pd.DataFrame | Iterable[str], path=None, *, dataset: bool = True) -> str:
+    """BibTeX of every source behind ``df`` (a frame from load/rank/pool, or an iterable of keys),
+    followed by the entry of the dataset itself (its version and date) unless ``dataset=False``."""
+    from .release import dataset_bibtex
+    entries = [bib.to_bibtex(e) for e in _entries(df, path)]
+    if dataset:
+        entries.append(dataset_bibtex(path))
+    return "\n\n".join(entries) + "\n"
 
 
 def references(df: pd.DataFrame | Iterable[str], path=None) -> References:

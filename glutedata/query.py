@@ -117,6 +117,12 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     return out
 
 
+def footnote(frame: pd.DataFrame) -> markup.Markdown:
+    """The line to print under a table from :func:`rank` or :func:`glutedata.pool`: studies and
+    participants behind it and what was left out, escaped for display."""
+    return markup.Markdown(f"*{markup.md(frame.attrs.get('footnote', ''))}*" if frame.attrs.get("footnote") else "")
+
+
 def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Markdown:
     """A short Markdown answer to a :func:`rank` result: the top exercise, its estimate and the
     bands its CI spans, the certainty with its reasons, and the studies, participants and anything
