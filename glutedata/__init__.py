@@ -7,14 +7,14 @@ from .dataset import exercises, load, metadata, screening, sources, studies
 from .handout import handout
 from .io import DataError, data_dir
 from .pooling import pool
-from .query import filter_rows, gaps, progression, rank, summarise
+from .query import filter_rows, footnote, gaps, progression, rank, summarise
 from .sensitivity import sensitivity
 from .validate import Problem, validate
 
 __version__ = "0.1.0"
 __all__ = ["BANDS", "DataError", "Problem", "band", "cite", "consensus", "data_dir", "exercises", "filter_rows",
-           "gaps", "handout", "load", "metadata", "plots", "pool", "progression", "rank", "references", "screening",
-           "sensitivity", "sources", "studies", "summarise", "validate"]
+           "footnote", "gaps", "handout", "load", "metadata", "plots", "pool", "progression", "rank", "references",
+           "screening", "sensitivity", "sources", "studies", "summarise", "validate"]
 
 
 def __getattr__(name):

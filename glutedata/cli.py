@@ -1,4 +1,4 @@
-"""Command line: ``glutedata validate | rank | pool | cite | gaps | dictionary | build-site``."""
+"""Command line: ``glutedata validate | rank | pool | cite | gaps | dictionary | handout | build-site``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from . import __version__
 from .markup import one_line
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+# what fits a terminal; the package's rank() has every column
+CLI_RANK_COLUMNS = ["exercise", "statistic", "estimate", "ci_low", "ci_high", "band_range", "k", "n", "certainty",
+                    "sources", "equipment"]
 
 
 def _yes_no(value: str) -> bool:
@@ -65,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a data directory; print file:line: field: message per problem")
     v.add_argument("data_dir", nargs="?", help="data directory (default: the checkout's or the package's)")
+    v.add_argument("--study", help="only this study's problems (source key), then where its values land "
+                                   "in the rankings")
 
     def filters(q):
         q.add_argument("--segment", required=True, type=_vocabulary("segment"), help=_choices("segment"))
@@ -79,7 +84,14 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--population", default="healthy",
                        help="'all' keeps every population; otherwise one of: " + _choices("population"))
 
-    filters(sub.add_parser("rank", help="exercises ordered by pooled %%MVIC of a segment"))
+    r = sub.add_parser("rank", help="exercises ordered by pooled %%MVIC of a segment")
+    filters(r)
+    r.add_argument("--include-flagged", action="store_true",
+                   help="keep studies whose appraisal records concerns (left out by default)")
+    r.add_argument("--consensus", action="store_true",
+                   help="rank by within-study comparisons (network meta-analysis) instead of pooled %%MVIC")
+    r.add_argument("--reference", help="with --consensus: the exercise id ratios are relative to")
+    r.add_argument("--seed", type=int, default=0, help="with --consensus: seed of the rank bootstrap")
     filters(sub.add_parser("progression", help="a low-to-very-high ladder for a segment"))
 
     c = sub.add_parser("cite", help="BibTeX (or formatted references) of sources")
@@ -92,10 +104,31 @@ def _parser() -> argparse.ArgumentParser:
         "--data", dest="data_dir")
     sub.add_parser("dictionary", help="print the data dictionary as Markdown").add_argument(
         "--data", dest="data_dir")
+    sub.add_parser("stamp", help="after a reviewed data change: record file sizes, hashes and sources in "
+                                 "datapackage.json (and CITATION.cff in a checkout)").add_argument(
+        "data_dir", nargs="?", help="data directory (default: the checkout's)")
+    h = sub.add_parser("handout", help="a printable home-exercise sheet (HTML, and PDF through Chromium)")
+    h.add_argument("--segment", required=True, type=_vocabulary("segment"), help=_choices("segment"))
+    h.add_argument("--muscle", default="gluteus_medius", type=_vocabulary("muscle"), help=_choices("muscle"))
+    h.add_argument("--equipment", action="append", type=_vocabulary("equipment"),
+                   help="repeatable: " + _choices("equipment"))
+    h.add_argument("--weight-bearing", type=_yes_no, help="yes or no")
+    h.add_argument("--population", default="healthy",
+                   help="'all' keeps every population; otherwise one of: " + _choices("population"))
+    h.add_argument("--steps", type=int, default=4, help="how many exercises to pick from the ladder (default 4)")
+    h.add_argument("--exercise", action="append", dest="exercises",
+                   help="repeatable: choose the steps yourself, in order (exercise ids)")
+    h.add_argument("--title", help="the sheet's heading")
+    h.add_argument("--out", default="handout.html", help="HTML file to write (default handout.html)")
+    h.add_argument("--pdf", help="also print it to this PDF with headless Chromium")
+    h.add_argument("--data", dest="data_dir", help="data directory")
     b = sub.add_parser("build-site", help="execute the notebooks and write the static site")
     b.add_argument("--notebooks", default="notebooks")
     b.add_argument("--out", default="site")
     b.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
+    b.add_argument("--cache-dir", help="where executed notebooks and rendered pages are cached "
+                                       "(default .cache/glutedata-site next to the notebooks folder)")
+    b.add_argument("--no-cache", action="store_true", help="execute and render everything, ignoring the cache")
     return p
 
 
@@ -142,6 +175,8 @@ def _main(argv) -> int:
     try:
         if args.command == "validate":
             problems = run_validation(folder)
+            if args.study:
+                return _validate_study(problems, folder, args.study)
             for prob in problems:
                 print(prob)
             print(f"{len(problems)} problem(s) in {folder}" if problems else f"ok: {folder} is valid",
@@ -154,12 +189,26 @@ def _main(argv) -> int:
                 from .arguments import check_filters
                 check_filters(df, population=population)
             kw = dict(equipment=args.equipment, weight_bearing=args.weight_bearing, population=population, df=df)
+            if args.command == "rank" and args.consensus:
+                from .consensus import consensus
+                out = consensus(args.segment, args.muscle, position=args.position, emg=args.emg,
+                                reference=args.reference, seed=args.seed, **kw)
+                print(_table(out, empty="(no within-study comparisons for this query)"))
+                notes = [f"model: {out.attrs['model']}", f"reference: {out.attrs['reference']}",
+                         f"studies: {', '.join(out.attrs['studies'])}"]
+                if out.attrs["disconnected"]:
+                    notes.append(f"not connected to the network: {', '.join(out.attrs['disconnected'])}")
+                print("\n".join(one_line(n) for n in notes))
+                return EXIT_OK
             if args.command == "rank":
-                out = query.rank(args.segment, args.muscle, position=args.position, emg=args.emg, **kw)
-                out = out.drop(columns=["position", "weight_bearing"])
+                out = query.rank(args.segment, args.muscle, position=args.position, emg=args.emg,
+                                 include_flagged=args.include_flagged, **kw)
+                shown = out[[c for c in CLI_RANK_COLUMNS if c in out.columns]]
             else:
-                out = query.progression(args.segment, muscle=args.muscle, **kw)
-            print(_table(out, empty=f"(no rows: {out.attrs.get('empty_reason', 'nothing matches')})"))
+                shown = out = query.progression(args.segment, muscle=args.muscle, **kw)
+            print(_table(shown, empty=f"(no rows: {out.attrs.get('empty_reason', 'nothing matches')})"))
+            if out.attrs.get("footnote"):
+                print(one_line(out.attrs["footnote"]))
             return EXIT_OK
         if args.command == "cite":
             keys = list(args.keys)
@@ -182,10 +231,24 @@ def _main(argv) -> int:
         if args.command == "gaps":
             print(_table(query.gaps(dataset.load(args.data_dir), dataset.exercises(args.data_dir))))
             return EXIT_OK
+        if args.command == "stamp":
+            problems = run_validation(folder)
+            if problems:
+                for prob in problems:
+                    print(prob)
+                return _error(f"{len(problems)} problem(s) in {folder}; fix them before stamping", EXIT_PROBLEMS)
+            from .release import stamp
+            for path in stamp(folder):
+                print(f"wrote {path}")
+            return EXIT_OK
         if args.command == "dictionary":
             print(dictionary_markdown(read_schema(data_dir(args.data_dir))))
             return EXIT_OK
+        if args.command == "handout":
+            return _handout(args)
         if args.command == "build-site":
+            import time
+
             from .site import build, notebooks_in
             notebooks_in(args.notebooks)  # a wrong folder is a usage error, before any work
             problems = run_validation(folder)
@@ -193,8 +256,10 @@ def _main(argv) -> int:
                 for prob in problems:
                     print(prob)
                 return _error(f"{len(problems)} problem(s) in {folder}; the site was not built", EXIT_PROBLEMS)
-            pages = build(args.notebooks, args.out, timeout=args.timeout)
-            print(f"wrote {len(pages)} pages to {args.out}/")
+            start = time.perf_counter()
+            pages = build(args.notebooks, args.out, timeout=args.timeout, cache_dir=args.cache_dir,
+                          cache=not args.no_cache, progress=lambda line: print(line, flush=True))
+            print(f"wrote {len(pages)} pages to {args.out}/ in {time.perf_counter() - start:.1f} s")
             return EXIT_OK
     except DataError as e:
         print(_lines(str(e)), file=sys.stderr)
@@ -202,6 +267,44 @@ def _main(argv) -> int:
     except (ValueError, TypeError) as e:
         return _error(str(e), EXIT_USAGE)
     return EXIT_USAGE
+
+
+def _validate_study(problems, folder, key: str) -> int:
+    """``glutedata validate --study KEY``: that study's problems, then a preview of its place in the rankings."""
+    from .contribute import known_study, preview, study_problems
+    if not known_study(folder, key):
+        return _error(f"no rows, screening entry, appraisal or .bib entry for '{key}' in {folder}", EXIT_USAGE)
+    own = study_problems(problems, folder, key)
+    for prob in own:
+        print(prob)
+    if own:
+        return _error(f"{len(own)} problem(s) for {key}; fix them to see where its values land", EXIT_PROBLEMS)
+    others = len(problems)
+    print(f"ok: {key} has no problems" + (f" ({others} elsewhere in the data)" if others else ""), file=sys.stderr)
+    print(_table(preview(key, folder), empty=f"(no values for {key} yet)"))
+    return EXIT_OK
+
+
+def _handout(args) -> int:
+    """``glutedata handout``: write the sheet, then print it to PDF when asked."""
+    from pathlib import Path
+
+    from .handout import NoEvidence, handout, print_pdf
+    try:
+        html = handout(args.segment, equipment=args.equipment, weight_bearing=args.weight_bearing, steps=args.steps,
+                       title=args.title, exercises=args.exercises, muscle=args.muscle,
+                       population=None if args.population == "all" else args.population, path=args.data_dir)
+    except NoEvidence as e:
+        return _error(str(e), EXIT_PROBLEMS)
+    out = Path(args.out)
+    out.write_text(html, encoding="utf-8")
+    print(f"wrote {out}")
+    if args.pdf:
+        try:
+            print(f"wrote {print_pdf(out, args.pdf)}")
+        except (FileNotFoundError, RuntimeError) as e:
+            return _error(f"no PDF: {e}", EXIT_PROBLEMS)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -86,8 +86,9 @@ def consensus(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, e
     if reference is None and valid:
         reference = min(valid, key=lambda e: (-studies_of[e], names.get(e, e)))
     elif reference is not None and reference not in studies_of:
-        raise ValueError(f"reference {reference!r} is not compared within any study here; "
-                         f"valid values: {', '.join(valid) or 'none'}")
+        from .arguments import suggestion
+        raise ValueError(f"reference {reference!r} is not compared within any study here"
+                         f"{suggestion(reference, valid)}; valid values: {', '.join(valid) or 'none'}")
 
     component = _component(units, reference) if reference else set()
     disconnected = sorted(set(names) - component)

@@ -40,16 +40,20 @@ def setup() -> None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
 
 
+def _cell_text(value):
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(map(str, sorted(value) if isinstance(value, set) else value))
+    return "" if value is None else value
+
+
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose list, tuple and set cells are joined as ``a, b``; the data types of
-    the frame itself (and of what rank() and pool() return) are left alone."""
+    """A copy of ``frame`` for display: list, tuple and set cells joined as ``a, b`` and None left blank.
+    The frame itself (and the types rank() and pool() return) is left alone."""
     shown = frame.copy()
     for col in range(shown.shape[1]):
         values = shown.iloc[:, col]
-        if values.dtype == object and values.map(lambda v: isinstance(v, (list, tuple, set))).any():
-            shown.isetitem(col, values.map(
-                lambda v: ", ".join(map(str, sorted(v) if isinstance(v, set) else v))
-                if isinstance(v, (list, tuple, set)) else v))
+        if values.dtype == object and values.map(lambda v: v is None or isinstance(v, (list, tuple, set))).any():
+            shown.isetitem(col, values.map(_cell_text))
     return shown
 
 
@@ -93,17 +97,26 @@ def _errors(frame: pd.DataFrame):
                 color="#444", thickness=1.2)
 
 
+def _get(row, name):
+    return getattr(row, name, pd.NA)
+
+
 def _bar_trace(ranked: pd.DataFrame, visible=True, name="") -> go.Bar:
     r = ranked.iloc[::-1]  # plotly draws horizontal bars bottom-up; keep the highest on top
     hover = [
         f"<b>{_t(row.name)}</b><br>{row.statistic} {row.estimate:.1f} %MVIC"
-        + (f" (95% CI {row.ci_low:.1f}-{row.ci_high:.1f})" if pd.notna(row.ci_low) else " (no CI)")
+        + (f" (95% CI {row.ci_low:.1f}-{row.ci_high:.1f}: {_t(_get(row, 'band_range'))})" if pd.notna(row.ci_low)
+           else " (no CI: no spread reported)")
         + f"<br>k={row.k} studies, n={row.n if pd.notna(row.n) else '?'}; {row.band}"
+        + (f"<br>certainty: {_get(row, 'certainty')} ({_t(_get(row, 'certainty_reasons'))})"
+           if pd.notna(_get(row, "certainty")) else "")
         + f"<br>sources: {_keys(row.sources)}"
         for row in r.itertuples()
     ]
     return go.Bar(
-        x=r["estimate"].astype(float), y=[f"{_t(n)} ({s})" for n, s in zip(r["name"], r["statistic"])],
+        x=r["estimate"].astype(float),
+        y=[f"{_t(n)} ({s}" + (f"; {c} certainty)" if pd.notna(c) else ")")
+           for n, s, c in zip(r["name"], r["statistic"], r.get("certainty", pd.Series(pd.NA, index=r.index)))],
         orientation="h", error_x=_errors(r), marker_color=[BAND_COLOURS.get(str(b), "#999") for b in r["band"]],
         hovertext=hover, hoverinfo="text", visible=visible, name=_t(name), showlegend=False,
     )
@@ -113,10 +126,18 @@ def ranked_bars(ranked: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Horizontal bars of a :func:`glutedata.rank` result with 95% CI whiskers, coloured by band."""
     fig = go.Figure(_bar_trace(ranked))
     _band_lines(fig)
-    fig.update_layout(title=_t(title) if title else None, xaxis_title="%MVIC",
+    fig.update_layout(title=_t(title) if title else None, xaxis_title="%MVIC (whiskers: 95% CI)",
                       height=max(260, 60 + 28 * len(ranked)),
                       margin=dict(l=10, r=10, t=50, b=40))
-    return _cite_below(fig, ranked["sources"])
+    _cite_below(fig, ranked["sources"])
+    if ranked.attrs.get("footnote"):
+        # what the ranking left out, under the chart as under the table
+        from .evidence_plots import _wrap
+        lines = _wrap(_t(ranked.attrs["footnote"]), 140)
+        fig.layout.annotations[-1].text += "<br>" + "<br>".join(lines)
+        fig.layout.height += 14 * len(lines)
+        fig.layout.margin.b += 14 * len(lines)
+    return fig
 
 
 def _band_lines(fig: go.Figure) -> None:
@@ -145,7 +166,7 @@ def rank_explorer(df: pd.DataFrame, options: dict[str, pd.DataFrame], title: str
         lines = _source_lines(options[k]["sources"])
         buttons.append(dict(label=_t(k), method="update", args=[
             {"visible": [j == i for j in range(len(labels))]},
-            {"title": _t(f"{title}{k}"), "height": max(300, 60 + 28 * len(options[k])) + 14 * len(lines),
+            {"title.text": _t(f"{title}{k}"), "height": max(300, 60 + 28 * len(options[k])) + 14 * len(lines),
              "margin.b": 60 + 14 * len(lines), f"annotations[{note}].text": "<br>".join(lines)}]))
     fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.15, yanchor="top")])
     return fig

@@ -15,7 +15,7 @@ Rules (tested in ``tests/test_pooling.py``; the statistics in ``tests/test_meta.
 - Anything else (medians, peaks, or a mean without SD) gets the plain average of the study values and
   no CI, labelled ``unweighted``: the spread needed to weight them is not reported.
 - Values from studies whose appraisal (``studies.csv``) records concerns are left out unless
-  ``include_flagged=True``; what was left out, and why, is in ``attrs["left_out"]`` and
+  ``include_flagged=True``; what was left out, and why, is in ``attrs["left_out"]`` (records) and
   ``attrs["footnote"]``. A frame without a ``concerns`` column (a user's own) leaves nothing out.
 - Every row carries ``flags`` (:mod:`glutedata.certainty`): k<3, N<30, I²>0.75, abstract-only,
   study concerns, mixed EMG methods, mixed normalisation.
@@ -88,6 +88,16 @@ def left_out(df: pd.DataFrame, include_flagged: bool) -> tuple[pd.DataFrame, pd.
     return df[~flagged], df[flagged].assign(reason=df.loc[flagged, "concerns"])
 
 
+LEFT_OUT_FIELDS = ["source", "exercise", "muscle", "segment", "statistic", "population", "pct_mvic", "reason"]
+
+
+def left_out_records(dropped: pd.DataFrame) -> list[dict]:
+    """What was left out as plain records (not a frame: pandas compares attrs when frames are concatenated)."""
+    cols = [c for c in LEFT_OUT_FIELDS if c in dropped.columns]
+    return [{c: (None if pd.isna(v) else v if isinstance(v, (int, float)) else str(v)) for c, v in rec.items()}
+            for rec in dropped[cols].astype(object).to_dict("records")]
+
+
 def _clip(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;(") + " ..."
 
@@ -115,7 +125,8 @@ def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment"), *
     and ci_se, ci_df: the scale and degrees of freedom of the t distribution the CI comes from.
 
     Values from studies with appraisal concerns are left out unless ``include_flagged=True``;
-    ``attrs["left_out"]`` lists them with the reason and ``attrs["footnote"]`` says it in one line.
+    ``attrs["left_out"]`` lists them (source, exercise, muscle, segment, statistic, population,
+    pct_mvic, reason; a list of dicts) and ``attrs["footnote"]`` says it in one line.
     """
     _check_tau2_method(tau2_method)
     if df is None:
@@ -153,6 +164,6 @@ def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment"), *
         if isinstance(df[col].dtype, pd.CategoricalDtype):
             out[col] = pd.Categorical(out[col], dtype=df[col].dtype)
     out = out.reset_index(drop=True)
-    out.attrs["left_out"] = dropped
+    out.attrs["left_out"] = left_out_records(dropped)
     out.attrs["footnote"] = footnote(used, dropped)
     return out

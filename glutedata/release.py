@@ -101,7 +101,9 @@ def citation_cff(folder=None) -> str:
                   f"    title: {_q(_plain(e.get('title', '')))}", "    authors:"]
         for name in _plain(e.get("author", "")).split(" and "):
             family, _, given = (p.strip() for p in name.partition(","))
-            lines.append(f"      - family-names: {_q(family)}" + (f"\n        given-names: {_q(given)}" if given else ""))
+            lines.append(f"      - family-names: {_q(family)}")
+            if given:
+                lines.append(f"        given-names: {_q(given)}")
         lines.append(f"    year: {int(e['year'])}" if e.get("year") else "    year: null")
         venue = _plain(e.get("journal") or e.get("school") or e.get("institution") or "")
         if venue:

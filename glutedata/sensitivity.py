@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .arguments import check_filters
-from .pooling import per_study, pool, pool_values
+from .pooling import left_out_records, per_study, pool, pool_values
 
 COLUMNS = ["analysis", "k", "n", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "method",
            "sources"]
@@ -78,5 +78,6 @@ def sensitivity(exercise: str, segment: str, muscle: str = "gluteus_medius", *, 
     result = pd.DataFrame(out, columns=COLUMNS)
     result["k"] = result["k"].fillna(0).astype(int)
     result.attrs["subgroup_test"] = subgroup_test(used)
-    result.attrs["left_out"] = rows[flagged] if not include_flagged else rows.iloc[0:0]
+    result.attrs["left_out"] = left_out_records(rows[flagged].assign(reason=rows.loc[flagged, "concerns"])
+                                                if "concerns" in rows and not include_flagged else rows.iloc[0:0])
     return result

@@ -180,3 +180,16 @@ def test_empty_frames_and_unknown_columns_in_pool():
         gd.pool(pd.DataFrame())
     with pytest.raises(ValueError, match="nope"):
         gd.pool(by=("exercise", "nope"))
+
+
+def test_cli_rank_consensus_and_include_flagged(capsys):
+    assert main(["rank", "--segment", "whole", "--consensus"]) == 0
+    out = capsys.readouterr().out
+    assert "p_score" in out and "model:" in out and "reference:" in out
+    assert main(["rank", "--segment", "whole", "--consensus", "--reference", "clamshel"]) == 2
+    assert "did you mean 'clamshell'" in capsys.readouterr().err
+    assert main(["rank", "--segment", "whole"]) == 0
+    plain = capsys.readouterr().out
+    assert "certainty" in plain and "Left out for appraisal concerns" in plain
+    assert main(["rank", "--segment", "whole", "--include-flagged"]) == 0
+    assert "star-excursion-balance" in capsys.readouterr().out and "star-excursion-balance" not in plain

@@ -29,12 +29,12 @@ def test_rank_whole_is_not_led_by_a_doubtful_value_and_says_what_it_left_out(df)
     assert flagged, "the repository's appraisal marks at least one study"
     r = gd.rank("whole", df=df)
     assert not any(set(s) & flagged for s in r["sources"]), "flagged studies are left out by default"
-    left = r.attrs["left_out"]
+    left = pd.DataFrame(r.attrs["left_out"])
     assert set(left["source"]) <= flagged and not left.empty and left["reason"].notna().all()
     assert "Left out for appraisal concerns" in r.attrs["footnote"] and "include_flagged=True" in r.attrs["footnote"]
     everything = gd.rank("whole", df=df, include_flagged=True)
     assert set(everything["sources"].iloc[0]) & flagged, "include_flagged=True brings the flagged value back"
-    assert everything.attrs["left_out"].empty and "nothing left out" in everything.attrs["footnote"]
+    assert everything.attrs["left_out"] == [] and "nothing left out" in everything.attrs["footnote"]
     assert "study concerns" in everything["flags"].iloc[0]
     assert "Left out for appraisal concerns" in gd.summarise(r, "GMed whole")
 
@@ -43,7 +43,7 @@ def test_a_users_frame_without_appraisal_is_pooled_as_having_no_concerns():
     mine = frame([("a2020", "x", "surface", 50, 10, 40, "Table 1"), ("b2021", "x", "surface", 300, 250, 40,
                                                                      "Table 2")])
     r = gd.rank("whole", df=mine)
-    assert r.iloc[0]["k"] == 2 and r.attrs["left_out"].empty
+    assert r.iloc[0]["k"] == 2 and r.attrs["left_out"] == []
 
 
 def test_pool_leaves_out_flagged_studies_unless_asked(df):
@@ -173,3 +173,8 @@ def test_sensitivity_checks_its_arguments(df):
         gd.sensitivity("clamshel", "whole", df=df)
     s = gd.sensitivity("side-lying-hip-abduction", "whole", df=df)
     assert s.iloc[0]["k"] >= 1
+
+
+def test_rankings_can_be_concatenated(df):
+    both = pd.concat({"whole": gd.rank("whole", df=df), "posterior": gd.rank("posterior", df=df)})
+    assert len(both) == len(gd.rank("whole", df=df)) + len(gd.rank("posterior", df=df))

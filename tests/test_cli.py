@@ -11,7 +11,7 @@ from glutedata.cli import main
 def test_rank_prints_a_table(capsys):
     assert main(["rank", "--segment", "posterior", "--equipment", "none"]) == 0
     out = capsys.readouterr().out
-    assert "Single-leg squat" in out and "moore2019a" in out and "estimate" in out
+    assert "single-leg-squat" in out and "moore2019a" in out and "estimate" in out and "certainty" in out
 
 
 def test_rank_usage_error(capsys):

@@ -81,3 +81,27 @@ def test_stamp_command_updates_bytes_and_hash(data_copy):
     d = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
     res = next(x for x in d["resources"] if x["path"] == "emg_activation.csv")
     assert {k: res[k] for k in ("bytes", "hash")} == file_record(data_copy / "emg_activation.csv")
+
+
+def test_validate_one_study_shows_its_problems_and_its_place(data_copy, capsys):
+    from glutedata.cli import main
+    assert main(["validate", str(data_copy), "--study", "okubo2019"]) == 0
+    out = capsys.readouterr().out
+    assert "side-plank-hip-abduction" in out and "rank_with_study" in out
+    line = next(i for i, r in enumerate((data_copy / "emg_activation.csv").read_text().splitlines(), 1)
+                if r.startswith("okubo2019,"))
+    other = next(i for i, r in enumerate((data_copy / "emg_activation.csv").read_text().splitlines(), 1)
+                 if r.startswith("youdas2015,"))
+    edit_cell(data_copy / "emg_activation.csv", line, "segment", "posteriour")
+    edit_cell(data_copy / "emg_activation.csv", other, "pct_mvic", "abc")
+    assert main(["validate", str(data_copy), "--study", "okubo2019"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert any(o.startswith(f"emg_activation.csv:{line}: segment:") for o in out)
+    assert not any(o.startswith(f"emg_activation.csv:{other}:") for o in out), "another study's problem"
+    assert main(["validate", str(data_copy), "--study", "nobody2020"]) == 2
+
+
+def test_contributor_templates_fit_the_dictionary():
+    for template, table in (("values-template.csv", "emg_activation.csv"), ("appraisal-template.csv", "studies.csv")):
+        header = (ROOT / "contributing" / template).read_text(encoding="utf-8").splitlines()[0]
+        assert header == (DATA / table).read_text(encoding="utf-8").splitlines()[0]
