@@ -1,7 +1,6 @@
 """The rendered site: every notebook executes, pages are offline, every chart draws in Chromium, the data
 browser filters, every link resolves, rebuilds come from the cache and the handout prints on two A4 pages."""
 
-import contextlib
 import json
 import os
 import re
@@ -17,10 +16,9 @@ import pytest
 
 from glutedata.site import build, page_name
 
-from .conftest import ROOT
+from .conftest import CHROMIUM, ROOT, chromium_context
 
 NOTEBOOKS = ROOT / "notebooks"
-CHROMIUM = os.environ.get("GLUTEDATA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="session")
@@ -37,35 +35,6 @@ def site(tmp_path_factory):
 def _notebook_pages(out, pages):
     names = {page_name(nb) for nb in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")}
     return [p for p in pages if p.parent == out and p.name in names]
-
-
-@contextlib.contextmanager
-def _offline_chromium():
-    """A headless Chromium context in which every request outside file:// is aborted and recorded."""
-    if not CHROMIUM:
-        if os.environ.get("GLUTEDATA_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required (GLUTEDATA_REQUIRE_BROWSER is set) but was not found")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
-        context = browser.new_context()
-        context.blocked = []
-
-        def route(r):
-            if r.request.url.startswith("file://"):
-                r.continue_()
-            else:
-                context.blocked.append(r.request.url)
-                r.abort()
-        context.route("**/*", route)
-        try:
-            yield context
-        finally:
-            browser.close()
 
 
 def test_notebooks_are_committed_without_outputs():
@@ -210,7 +179,7 @@ def test_pages_have_no_execution_errors(site):
 def test_every_page_loads_offline_in_chromium_and_every_chart_draws(site):
     out, pages, _, _ = site
     problems, charts, current = [], {}, [""]
-    with _offline_chromium() as context:
+    with chromium_context() as context:
         page = context.new_page()  # one tab for every page: a new tab each time costs more than the page
         page.on("console", lambda m: m.type == "error" and problems.append(f"{current[0]}: {m.text}"))
         page.on("pageerror", lambda e: problems.append(f"{current[0]}: {e}"))
@@ -236,7 +205,7 @@ def test_every_page_loads_offline_in_chromium_and_every_chart_draws(site):
 @pytest.mark.browser
 def test_data_browser_filters_searches_and_sorts_offline(site):
     out, _, _, _ = site
-    with _offline_chromium() as context:
+    with chromium_context() as context:
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -272,7 +241,7 @@ def test_data_browser_filters_searches_and_sorts_offline(site):
 @pytest.mark.browser
 def test_show_code_toggle_and_the_dropdown_names_the_sources_of_its_view(site):
     out, _, _, _ = site
-    with _offline_chromium() as context:
+    with chromium_context() as context:
         page = context.new_page()
         page.goto((out / "02-rank.html").as_uri(), wait_until="load")
         cell = page.locator("details.gd-code").first
