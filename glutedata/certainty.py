@@ -36,15 +36,15 @@ HIGH_I2 = 0.75
 
 def value_flags(df: pd.DataFrame) -> pd.Series:
     """Per value: ``abstract-only``, ``N<30``, ``n unknown``, ``study concerns`` (joined by '; ')."""
-    parts = [
-        pd.Series(np.where(df["locator"].astype(str) == "abstract", "abstract-only", ""), index=df.index),
-        pd.Series(np.where(df["n"].astype("Float64").fillna(np.inf) < SMALL_N, "N<30", ""), index=df.index),
-        pd.Series(np.where(df["n"].isna(), "n unknown", ""), index=df.index),
-    ]
+    parts = [((df["locator"].astype(str) == "abstract").to_numpy(), "abstract-only"),
+             ((df["n"].astype("Float64").fillna(np.inf) < SMALL_N).to_numpy(dtype=bool), "N<30"),
+             (df["n"].isna().to_numpy(), "n unknown")]
     if "concerns" in df.columns:
-        parts.append(pd.Series(np.where(df["concerns"].notna(), "study concerns", ""), index=df.index))
-    joined = pd.concat(parts, axis=1).apply(lambda r: "; ".join(x for x in r if x), axis=1)
-    return joined.astype("string")
+        parts.append((df["concerns"].notna().to_numpy(), "study concerns"))
+    out = np.full(len(df), "", dtype=object)
+    for mask, label in parts:  # vectorised: a million rows take a fraction of a second
+        out[mask] = np.where(out[mask] == "", label, out[mask] + "; " + label)
+    return pd.Series(out, index=df.index, dtype="string")
 
 
 def group_flags(rows: pd.DataFrame, k: int, n, i2) -> list[str]:

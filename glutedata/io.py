@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io as _io
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -57,14 +56,6 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(str(resources.files("glutedata") / "data"))
 
 
-def read_text(path: Path) -> str:
-    """File text as validation sees it (BOM dropped, undecodable bytes replaced)."""
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    return raw.decode("utf-8", errors="replace")
-
-
 def _convert(series: pd.Series, field) -> pd.Series:
     if field.type in ("number", "integer"):
         return numbers.parse(series, field.type)
@@ -78,11 +69,13 @@ def _convert(series: pd.Series, field) -> pd.Series:
 def read_table(table: Table, folder: Path) -> pd.DataFrame:
     """Read one CSV table of the package with the dictionary's types and categories."""
     try:
-        text = read_text(folder / table.path)
+        # from the path, not from decoded text: pandas' C parser reads a file several times faster than a
+        # StringIO; utf-8-sig drops a BOM and bad bytes are replaced, as validation reads them
+        df = pd.read_csv(folder / table.path, dtype=str, keep_default_na=False, na_filter=False,
+                         encoding="utf-8-sig", encoding_errors="replace")
     except OSError as e:
         why = f"cannot read {folder / table.path}: {e.strerror or e}"
         raise DataError([Problem(table.path, 0, "-", why)]) from None
-    df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     for f in table.fields:
         if f.name in df.columns:
             df[f.name] = _convert(df[f.name], f)

@@ -80,9 +80,13 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     rows = filter_rows(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,
                        position=position, emg=emg, population=population, statistic=statistic)
     pooled = pool(rows, by=("exercise",), tau2_method=tau2_method, include_flagged=include_flagged)
+    # pandas deep-copies attrs on every operation: set them aside and put them back at the end
+    said, pooled.attrs = dict(pooled.attrs), {}
+    rows = rows.copy(deep=False)
+    rows.attrs = {}
     if pooled.empty:
         out = pd.DataFrame(columns=RANK_COLUMNS)
-        out.attrs.update(pooled.attrs)
+        out.attrs.update(said)
         out.attrs["empty_reason"] = ("no study in the dataset has measured this combination" if rows.empty else
                                      "every value was left out for appraisal concerns (include_flagged=True "
                                      "keeps them)")
@@ -113,7 +117,7 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     # statistic (means first, then medians, then peaks) rather than across them.
     out = out.sort_values(["_pref", "estimate", "k"], ascending=[True, False, False], kind="stable")
     out = out[RANK_COLUMNS].reset_index(drop=True)
-    out.attrs.update(pooled.attrs)
+    out.attrs.update(said)
     return out
 
 

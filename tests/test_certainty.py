@@ -50,7 +50,8 @@ def test_pool_leaves_out_flagged_studies_unless_asked(df):
     concerned = df[df["concerns"].notna()]
     pooled = gd.pool(df)
     assert not any(set(s) & set(concerned["source"]) for s in pooled["sources"])
-    assert len(pooled.attrs["left_out"]) == len(concerned)
+    assert sum(r["values"] for r in pooled.attrs["left_out"]) == len(concerned)
+    assert {r["source"] for r in pooled.attrs["left_out"]} == set(concerned["source"])
     assert any(set(s) & set(concerned["source"]) for s in gd.pool(df, include_flagged=True)["sources"])
 
 
