@@ -7,9 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import bibtexparser
-from bibtexparser.model import DuplicateBlockKeyBlock, ImplicitComment
-
 from .markup import looks_like_markup
 
 KEY_PATTERN = re.compile(r"^[a-z]+[0-9]{4}[a-z]?$")
@@ -46,6 +43,9 @@ def parse(path: Path, required: dict | None = None) -> tuple[dict[str, dict], li
         line = raw[: e.start].count(b"\n") + 1
         problems.append(BibProblem(line, "-", f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"))
         return {}, problems
+    import bibtexparser  # here, not at the top: `import glutedata` stays fast
+    from bibtexparser.model import DuplicateBlockKeyBlock, ImplicitComment
+
     # bibtexparser logs failed blocks itself; we report them with file and line instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
@@ -38,11 +39,12 @@ def parse(series: pd.Series, kind: str) -> pd.Series:
 
     Anything that :func:`check` would reject also becomes missing, which is why loading validates first.
     """
-    text = series.astype("string")
-    ok = text.str.fullmatch((INTEGER if kind == "integer" else NUMBER).pattern).fillna(False).astype(bool)
-    values = pd.to_numeric(text.where(ok), errors="coerce").astype("Float64")
+    # each distinct text is parsed once: a large table holds the same few values many times
+    codes, texts = pd.factorize(series.astype("string"))
+    pattern = INTEGER if kind == "integer" else NUMBER
+    ok = np.array([pattern.fullmatch(t) is not None for t in texts], dtype=bool)
+    values = pd.to_numeric(pd.Series(texts).where(ok), errors="coerce").astype("Float64")
     if kind == "integer":
         # beyond 2**53 a float no longer holds every whole number; the dictionary's maxima stay far below
-        values = values.where(values.abs() < 2 ** 53)
-        return values.round().astype("Int64")
-    return values
+        values = values.where(values.abs() < 2 ** 53).round().astype("Int64")
+    return pd.Series(values.array.take(codes, allow_fill=True), index=series.index, name=series.name)
