@@ -310,7 +310,7 @@ def test_corruption_is_reported_with_file_line_field_and_nothing_changes(name, d
 
 
 ROOT_CAUSES = ["header only", "unknown column", "missing column", "empty bib", "semicolons", "unclosed quote",
-               "dictionary lacks a resource", "non-UTF-8 bib", "unknown source key", "appraisal of an unknown study"]
+               "dictionary lacks a resource", "non-UTF-8 bib", "unknown source key"]
 
 
 @pytest.mark.parametrize("name", ROOT_CAUSES)
