@@ -83,11 +83,11 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--emg", type=_vocabulary("emg"), help=_choices("emg"))
         q.add_argument("--population", default="healthy",
                        help="'all' keeps every population; otherwise one of: " + _choices("population"))
+        q.add_argument("--include-flagged", action="store_true",
+                       help="keep studies whose appraisal records concerns (left out by default)")
 
     r = sub.add_parser("rank", help="exercises ordered by pooled %%MVIC of a segment")
     filters(r)
-    r.add_argument("--include-flagged", action="store_true",
-                   help="keep studies whose appraisal records concerns (left out by default)")
     r.add_argument("--consensus", action="store_true",
                    help="rank by within-study comparisons (network meta-analysis) instead of pooled %%MVIC")
     r.add_argument("--reference", help="with --consensus: the exercise id ratios are relative to")
@@ -188,9 +188,11 @@ def _main(argv) -> int:
             if population is not None:
                 from .arguments import check_filters
                 check_filters(df, population=population)
-            kw = dict(equipment=args.equipment, weight_bearing=args.weight_bearing, population=population, df=df)
+            kw = dict(equipment=args.equipment, weight_bearing=args.weight_bearing, population=population, df=df,
+                      include_flagged=args.include_flagged)
             if args.command == "rank" and args.consensus:
                 from .consensus import consensus
+                kw.pop("include_flagged")  # within-study ratios keep flagged studies (see consensus())
                 out = consensus(args.segment, args.muscle, position=args.position, emg=args.emg,
                                 reference=args.reference, seed=args.seed, **kw)
                 print(_table(out, empty="(no within-study comparisons for this query)"))
@@ -201,14 +203,13 @@ def _main(argv) -> int:
                 print("\n".join(one_line(n) for n in notes))
                 return EXIT_OK
             if args.command == "rank":
-                out = query.rank(args.segment, args.muscle, position=args.position, emg=args.emg,
-                                 include_flagged=args.include_flagged, **kw)
+                out = query.rank(args.segment, args.muscle, position=args.position, emg=args.emg, **kw)
                 shown = out[[c for c in CLI_RANK_COLUMNS if c in out.columns]]
             else:
                 shown = out = query.progression(args.segment, muscle=args.muscle, **kw)
             print(_table(shown, empty=f"(no rows: {out.attrs.get('empty_reason', 'nothing matches')})"))
             if out.attrs.get("footnote"):
-                print(one_line(out.attrs["footnote"]))
+                print(one_line(out.attrs["footnote"].replace("Pass include_flagged=True", "Pass --include-flagged")))
             return EXIT_OK
         if args.command == "cite":
             keys = list(args.keys)

@@ -168,8 +168,8 @@ def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Mark
 
 
 def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weight_bearing=None,
-                population="healthy", df: pd.DataFrame | None = None, vocabulary: pd.DataFrame | None = None
-                ) -> pd.DataFrame:
+                population="healthy", df: pd.DataFrame | None = None, vocabulary: pd.DataFrame | None = None,
+                include_flagged: bool = False) -> pd.DataFrame:
     """An ordered ladder of exercises from low to very high activation of a segment.
 
     Each step has the exercise, its estimate and band, the evidence (k, sources), suggested dosing
@@ -179,7 +179,7 @@ def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weig
     if not isinstance(segment, str):
         raise ValueError(f"segment must be one segment name, got {segment!r}")
     ranked = rank(segment, muscle, equipment=equipment, weight_bearing=weight_bearing,
-                  population=population, df=df)
+                  population=population, df=df, include_flagged=include_flagged)
     vocab = (vocabulary if vocabulary is not None else exercises()).set_index("id")
     names = vocab["name"].to_dict()
     ladder = ranked.sort_values("estimate", kind="stable").reset_index(drop=True)
