@@ -11,7 +11,7 @@ from .query import filter_rows, footnote, gaps, progression, rank, summarise
 from .sensitivity import sensitivity
 from .validate import Problem, validate
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["BANDS", "DataError", "Problem", "band", "cite", "consensus", "data_dir", "exercises", "filter_rows",
            "footnote", "gaps", "handout", "load", "metadata", "plots", "pool", "progression", "rank", "references",
            "screening", "sensitivity", "sources", "studies", "summarise", "validate"]
