@@ -6,27 +6,17 @@ Speed is measured by bench/bench.py, never here.
 
 import csv
 import importlib
+import importlib.util
 import io
-import shutil
-import string
 
 import pytest
 
-from .conftest import DATA
+from .conftest import ROOT
 
 validation = importlib.import_module("glutedata.validate")  # the module; glutedata.validate is the function
 
 ROWS = 20_000
 EMG = "emg_activation.csv"
-
-
-def _key(i: int) -> str:
-    letters = ""
-    while True:
-        i, r = divmod(i, 26)
-        letters += string.ascii_lowercase[r]
-        if i == 0:
-            return f"syn{letters}2020"
 
 
 def _write_rows(path, header, rows) -> None:
@@ -37,25 +27,13 @@ def _write_rows(path, header, rows) -> None:
 
 
 def _synthetic(dest):
-    """A valid data directory whose emg_activation.csv has ROWS rows: each copy of the real rows is one
-    synthetic study (with its screening entry, appraisal and .bib entry). Returns header and rows."""
-    shutil.copytree(DATA, dest)
-    with open(DATA / EMG, encoding="utf-8", newline="") as f:
-        header, *real = list(csv.reader(f))
-    src = header.index("source")
-    rows = [real[i % len(real)][:src] + [_key(i // len(real))] + real[i % len(real)][src + 1:] for i in range(ROWS)]
-    keys = sorted({r[src] for r in rows})
-    _write_rows(dest / EMG, header, rows)
-    with open(DATA / "studies.csv", encoding="utf-8", newline="") as f:
-        study_header, *appraisals = list(csv.reader(f))
-    _write_rows(dest / "studies.csv", study_header,
-                [[key] + appraisals[i % len(appraisals)][1:] for i, key in enumerate(keys)])
-    _write_rows(dest / "screening.csv", ["key", "reading_list_key", "title", "year", "status", "reason", "url"],
-                [[key, "", "Synthetic study", "2020", "extracted", "test", f"https://example.org/{key}"]
-                 for key in keys])
-    (dest / "sources.bib").write_text("".join(
-        f"@article{{{key},\n  author = {{Synthetic, S.}},\n  title = {{Synthetic study}},\n  journal = {{None}},\n"
-        f"  year = {{2020}},\n  url = {{https://example.org/{key}}}\n}}\n\n" for key in keys), encoding="utf-8")
+    """The benchmark's valid synthetic data directory (bench/bench.py) with ROWS rows; returns header and rows."""
+    spec = importlib.util.spec_from_file_location("glutedata_bench", ROOT / "bench" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.synthetic(ROWS, dest)
+    with open(dest / EMG, encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
     return header, rows
 
 
