@@ -209,7 +209,7 @@ def _main(argv) -> int:
                 shown = out = query.progression(args.segment, muscle=args.muscle, **kw)
             print(_table(shown, empty=f"(no rows: {out.attrs.get('empty_reason', 'nothing matches')})"))
             if out.attrs.get("footnote"):
-                print(one_line(out.attrs["footnote"].replace("Pass include_flagged=True", "Pass --include-flagged")))
+                print(one_line(out.attrs["footnote"]))
             return EXIT_OK
         if args.command == "cite":
             keys = list(args.keys)

@@ -127,7 +127,8 @@ def footnote(used: pd.DataFrame, dropped: pd.DataFrame) -> str:
         return line + "; nothing left out."
     studies = dropped.groupby("source", observed=True).agg(values=("reason", "size"), reason=("reason", "first"))
     parts = [f"{src} ({row['values']} values: {_clip(one_line(row['reason']))})" for src, row in studies.iterrows()]
-    return line + f". Left out for appraisal concerns: {'; '.join(parts)}. Pass include_flagged=True to keep them."
+    return (line + f". Left out for appraisal concerns: {'; '.join(parts)}. "
+            "include_flagged=True (CLI: --include-flagged) keeps them.")
 
 
 def pool(df: pd.DataFrame | None = None, by=("exercise", "muscle", "segment"), *,
