@@ -18,27 +18,12 @@ from .pooling import left_out, per_study, pool
 STUDY, POOLED, PI = "#2171b5", "#cb181d", "#fb6a4a"
 
 
-def _band_lines(fig: go.Figure) -> None:
-    for edge in (20, 40, 60):
-        fig.add_vline(x=edge, line_dash="dot", line_color="#999")
-
-
 def _note(fig: go.Figure, lines: list[str], base_height: int) -> go.Figure:
     """Footer lines under the chart (statistics, what was left out, sources)."""
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-45,
                        xanchor="left", yanchor="top", showarrow=False, align="left", font=dict(size=10, color="#444"))
     fig.update_layout(height=base_height + 14 * len(lines), margin=dict(l=10, r=10, t=50, b=60 + 14 * len(lines)))
     return fig
-
-
-def _wrap(text: str, width: int = 150) -> list[str]:
-    words, lines, line = text.split(" "), [], ""
-    for w in words:
-        if len(line) + len(w) > width:
-            lines.append(line.rstrip())
-            line = ""
-        line += w + " "
-    return lines + [line.rstrip()]
 
 
 def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole", statistic: str = "mean",
@@ -48,6 +33,7 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
     random-effects model (marker size and label), the pooled estimate as a diamond with its
     HKSJ CI, the 95% prediction interval as a bar (k >= 3), band lines at 20/40/60 %MVIC, and a
     RevMan-style footer per exercise (tau², I², Q, df, p, k, N) plus what was left out."""
+    from .plots import _band_lines, _wrap  # plots imports this module at its end
     from .query import filter_rows
     sub = filter_rows(df, muscle=muscle, segment=segment, statistic=statistic, exercise=exercise,
                       population=population)
@@ -121,6 +107,7 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
 def consensus(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     """A :func:`glutedata.consensus` result: ratios to the reference with 95% CIs on a log axis when
     the network model ran; otherwise P-scores with the 95% rank interval in the hover."""
+    from .plots import _wrap
     r = frame.iloc[::-1]
     ratios = r["ratio"].notna().any()
     hover = [_t(f"{row.name}: P-score {row.p_score:.2f}, rank {row.rank} (95% interval {row.rank_ci_low} "

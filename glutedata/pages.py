@@ -194,6 +194,7 @@ def _places(exercise_id, rankings: dict, root: str) -> list[dict]:
                     "place": f"{place} of {len(same)}", "estimate": number(row["estimate"], 1), "ci": ci,
                     "k": number(row["k"]), "n": number(row["n"]), "band": _text(row["band"]),
                     "certainty": _text(row["certainty"]) if "certainty" in ranked.columns else None,
+                    "footnote": _text(ranked.attrs.get("footnote")),
                     "sources": [_link(k, root + study_href(k)) for k in row["sources"]]})
     return out
 

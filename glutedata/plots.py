@@ -66,27 +66,34 @@ def _keys(sources) -> str:
     return _t(", ".join(sources) if not isinstance(sources, str) else sources)
 
 
+def _wrap(text: str, width: int = 140) -> list[str]:
+    """Chart text broken into lines of about ``width`` characters (plotly does not wrap annotations)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + len(word) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += word + " "
+    return lines + [line.rstrip()]
+
+
 def _source_lines(groups) -> list[str]:
     """The "Sources: a, b, ..." note for groups of source keys, wrapped into lines of chart text."""
     keys = sorted({k for g in groups for k in ([g] if isinstance(g, str) else g)})
-    lines, line = [], "Sources:"
-    for k in keys:
-        if len(line) + len(k) > 140:
-            lines.append(line)
-            line = ""
-        line += f" {_t(k)},"
-    lines.append(line.rstrip(","))
-    return lines
+    return _wrap("Sources: " + ", ".join(_t(k) for k in keys))
 
 
-def _cite_below(fig: go.Figure, groups) -> go.Figure:
-    """Print the source keys under the chart, so a static page names them without hovering."""
+def _cite_below(fig: go.Figure, groups, footnote: str | None = None) -> go.Figure:
+    """Print the source keys under the chart and, below them, the ranking's footnote (studies, participants,
+    what was left out), so a static page says both without hovering."""
     lines = _source_lines(groups)
-    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-50,
-                       xanchor="left", yanchor="top", showarrow=False, align="left",
-                       font=dict(size=10, color="#555"))
-    fig.update_layout(margin=dict(b=60 + 14 * len(lines)))
-    fig.layout.height = (fig.layout.height or 400) + 14 * len(lines)
+    notes = _wrap(_t(footnote)) if footnote else []
+    # the footnote first, so the sources note stays the chart's last annotation
+    for text, shift in (("<br>".join(notes), -50 - 14 * len(lines)), ("<br>".join(lines), -50)):
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=shift, xanchor="left",
+                           yanchor="top", showarrow=False, align="left", font=dict(size=10, color="#555"))
+    fig.update_layout(margin=dict(b=60 + 14 * (len(lines) + len(notes))))
+    fig.layout.height = (fig.layout.height or 400) + 14 * (len(lines) + len(notes))
     return fig
 
 
@@ -129,15 +136,7 @@ def ranked_bars(ranked: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_layout(title=_t(title) if title else None, xaxis_title="%MVIC (whiskers: 95% CI)",
                       height=max(260, 60 + 28 * len(ranked)),
                       margin=dict(l=10, r=10, t=50, b=40))
-    _cite_below(fig, ranked["sources"])
-    if ranked.attrs.get("footnote"):
-        # what the ranking left out, under the chart as under the table
-        from .evidence_plots import _wrap
-        lines = _wrap(_t(ranked.attrs["footnote"]), 140)
-        fig.layout.annotations[-1].text += "<br>" + "<br>".join(lines)
-        fig.layout.height += 14 * len(lines)
-        fig.layout.margin.b += 14 * len(lines)
-    return fig
+    return _cite_below(fig, ranked["sources"], ranked.attrs.get("footnote"))
 
 
 def _band_lines(fig: go.Figure) -> None:
@@ -158,16 +157,23 @@ def rank_explorer(df: pd.DataFrame, options: dict[str, pd.DataFrame], title: str
     fig.update_layout(title=_t(f"{title}{labels[0]}" if labels else title), xaxis_title="%MVIC",
                       height=max(300, 60 + 28 * (len(options[labels[0]]) if labels else 0)),
                       margin=dict(l=10, r=10, t=90, b=40))
-    _cite_below(fig, options[labels[0]]["sources"] if labels else [])
-    # Each button rewrites the source note too, so the static page names the studies of the view shown.
-    note = len(fig.layout.annotations) - 1
+    _cite_below(fig, options[labels[0]]["sources"] if labels else [],
+                options[labels[0]].attrs.get("footnote") if labels else None)
+    # Each button rewrites the source note and the footnote too, so the static page names the studies of
+    # the view shown and what that view left out.
+    note, below = len(fig.layout.annotations) - 1, len(fig.layout.annotations) - 2
     buttons = []
     for i, k in enumerate(labels):
         lines = _source_lines(options[k]["sources"])
+        footnote = options[k].attrs.get("footnote")
+        notes = _wrap(_t(footnote)) if footnote else []
         buttons.append(dict(label=_t(k), method="update", args=[
             {"visible": [j == i for j in range(len(labels))]},
-            {"title.text": _t(f"{title}{k}"), "height": max(300, 60 + 28 * len(options[k])) + 14 * len(lines),
-             "margin.b": 60 + 14 * len(lines), f"annotations[{note}].text": "<br>".join(lines)}]))
+            {"title.text": _t(f"{title}{k}"),
+             "height": max(300, 60 + 28 * len(options[k])) + 14 * (len(lines) + len(notes)),
+             "margin.b": 60 + 14 * (len(lines) + len(notes)), f"annotations[{note}].text": "<br>".join(lines),
+             f"annotations[{below}].text": "<br>".join(notes),
+             f"annotations[{below}].yshift": -50 - 14 * len(lines)}]))
     fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.15, yanchor="top")])
     return fig
 
@@ -192,7 +198,7 @@ def heatmap(df: pd.DataFrame, muscle: str = "gluteus_medius", statistic: str = "
                                colorbar_title="%MVIC"))
     fig.update_layout(title=f"{muscle.replace('_', ' ')}: {statistic} %MVIC by exercise and segment",
                       height=max(300, 80 + 24 * len(names)), margin=dict(l=10, r=10, t=50, b=40))
-    return _cite_below(fig, pooled["sources"])
+    return _cite_below(fig, pooled["sources"], pooled.attrs.get("footnote"))
 
 
 def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
@@ -208,7 +214,7 @@ def ladder(steps: pd.DataFrame, title: str = "Progression") -> go.Figure:
         hoverinfo="text", showlegend=False))
     fig.update_layout(title=_t(title), xaxis_title="%MVIC", yaxis=dict(autorange=True),
                       height=max(260, 60 + 30 * len(steps)), margin=dict(l=10, r=10, t=50, b=40))
-    return _cite_below(fig, steps["sources"])
+    return _cite_below(fig, steps["sources"], steps.attrs.get("footnote"))
 
 
 def gap_map(gaps: pd.DataFrame, df: pd.DataFrame | None = None) -> go.Figure:
