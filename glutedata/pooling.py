@@ -75,7 +75,8 @@ def pool_values(value, sd, n, statistic: str = "mean", *, tau2_method: str = "re
     _check_tau2_method(tau2_method)
     value, sd, n = (np.asarray(x, dtype=float) for x in (value, sd, n))
     k = len(value)
-    out = {**dict.fromkeys(_RESULT_KEYS, np.nan), "k": k, "method": "unweighted"}
+    # "se" (the standard random-effects SE, not the HKSJ one) is for callers such as subgroup tests
+    out = {**dict.fromkeys(_RESULT_KEYS + ["se"], np.nan), "k": k, "method": "unweighted"}
     if k == 0:
         return out
     weighted = statistic == "mean" and np.all(np.isfinite(sd)) and np.all(np.isfinite(n)) and np.all(n > 0)

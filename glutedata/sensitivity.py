@@ -31,11 +31,8 @@ def subgroup_test(rows: pd.DataFrame, by: str = "emg") -> dict:
     for name, g in rows.groupby(by, observed=True):
         studies = per_study(g)
         res = pool_values(studies["value"], studies["sd"], studies["n"], "mean")
-        if pd.notna(res["ci_se"]):
-            # the standard error of the estimate, not the HKSJ-widened one, as in RevMan
-            var = studies["sd"] ** 2 / studies["n"]
-            se_std = (np.sqrt(1 / np.sum(1 / (var + res["tau2"]))) if len(studies) > 1 else res["ci_se"])
-            est.append(res["estimate"]), se.append(float(se_std)), groups.append(str(name))
+        if pd.notna(res["se"]):  # the standard error, not the HKSJ-widened one, as in RevMan
+            est.append(res["estimate"]), se.append(res["se"]), groups.append(str(name))
     if len(groups) < 2:
         return {"groups": groups, "q": np.nan, "df": 0, "p": np.nan,
                 "note": "fewer than two subgroups with a standard error: no test"}
