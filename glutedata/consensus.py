@@ -323,3 +323,13 @@ def _reference_value(rows: pd.DataFrame, reference: str) -> tuple[float, str]:
     top = pooled.sort_values("_pref").iloc[0]
     return float(top["estimate"]), (f"pooled {top['statistic']} %MVIC of {reference} "
                                     f"({top['estimate']:.1f}, {top['k']} studies, {top['method']})")
+
+
+def compare_with_rank(frame: pd.DataFrame, ranked: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`consensus` result beside a :func:`glutedata.rank` result of the same query: exercise, name,
+    p_score, rank, rank_ci_low, rank_ci_high, k, then the pooled ``estimate`` and ``absolute_rank`` (its
+    place by absolute %MVIC; missing for exercises the ranking left out)."""
+    absolute = ranked[["exercise", "estimate"]].reset_index(drop=True)
+    absolute["absolute_rank"] = pd.array(range(1, len(absolute) + 1), dtype="Int64")
+    cols = ["exercise", "name", "p_score", "rank", "rank_ci_low", "rank_ci_high", "k"]
+    return frame[cols].merge(absolute, on="exercise", how="left")

@@ -236,3 +236,13 @@ def test_repository_data(df):
     assert out["p_score"].mean() == pytest.approx(0.5)
     assert out["exercise"].is_unique and not set(out["exercise"]) & set(out.attrs["disconnected"])
     assert set(out.attrs["studies"]) <= set(df["source"])
+
+
+def test_compare_with_rank_places_each_exercise_by_both_orders(df):
+    from glutedata.consensus import compare_with_rank
+    c = gd.consensus("whole", df=df)
+    ranked = gd.rank("whole", df=df, include_flagged=True)
+    both = compare_with_rank(c, ranked)
+    assert list(both["exercise"]) == list(c["exercise"])
+    for row in both.itertuples():
+        assert ranked.iloc[row.absolute_rank - 1]["exercise"] == row.exercise
