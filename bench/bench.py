@@ -6,6 +6,7 @@ sets); peak MB is that process's largest resident memory (imports and any frame 
 imports alone take about 75 MB).
 
     python bench/bench.py [--sizes 100000 1000000] [--repeat 3] [--no-site]
+    python bench/bench.py --imports [--runs 15]   # only the new-process ratios against pandas.read_csv
 """
 
 from __future__ import annotations
@@ -156,19 +157,47 @@ def machine() -> str:
             f"{ram:.0f} GB RAM; pandas {pd.__version__}, numpy {np.__version__}, glutedata {gd.__version__}")
 
 
+# new-process commands whose time is compared with a bare pandas.read_csv of the same file
+COLD = {
+    "read_csv": "import pandas as pd; pd.read_csv({path!r})",
+    "load": "import glutedata; glutedata.load()",
+    "rank": "import sys; from glutedata.cli import main; sys.exit(main(['rank', '--segment', 'whole']))",
+}
+
+
+def cold_ratios(runs: int) -> dict[str, float]:
+    """Median seconds of each COLD command over ``runs`` rounds run in alternation (so a busy spell of a
+    shared machine falls on all of them alike), and each median's ratio to read_csv's."""
+    path = str(gd.data_dir() / "emg_activation.csv")
+    times: dict[str, list[float]] = {name: [] for name in COLD}
+    for _ in range(runs):
+        for name, code in COLD.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code.format(path=path)], check=True, stdout=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    medians = {name: float(np.median(t)) for name, t in times.items()}
+    return {**medians, **{f"{name}/read_csv": medians[name] / medians["read_csv"] for name in ("load", "rank")}}
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-site", action="store_true")
+    ap.add_argument("--imports", action="store_true", help="only the new-process ratios against pandas.read_csv")
+    ap.add_argument("--runs", type=int, default=15, help="alternated rounds for --imports")
     ap.add_argument("--child", nargs=3, metavar=("OPERATION", "PATH", "REPEAT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1], int(args.child[2]))))
         return
-    cold = best(lambda: subprocess.run([sys.executable, "-c", "import glutedata; glutedata.load()"], check=True),
-                args.repeat)
-    rows = [("`import glutedata; glutedata.load()` (new process)", "dataset", {"seconds": cold})]
+    r = cold_ratios(args.runs)
+    print(f"new process, median of {args.runs} alternated runs: pandas.read_csv {r['read_csv']:.3f} s; "
+          f"import glutedata; load() {r['load']:.3f} s ({r['load/read_csv']:.2f}x); "
+          f"glutedata rank --segment whole {r['rank']:.3f} s ({r['rank/read_csv']:.2f}x)\n")
+    if args.imports:
+        return
+    rows = [("`import glutedata; glutedata.load()` (new process)", "dataset", {"seconds": r["load"]})]
     with tempfile.TemporaryDirectory() as tmp:
         datasets = [("dataset", gd.data_dir(), args.repeat, list(OPERATIONS))]
         for n in args.sizes:
@@ -183,7 +212,7 @@ def main(argv=None) -> None:
                 what = LABELS[op] + (f": {result['size']:,} problems" if op == "validate" and result["size"] else "")
                 rows.append((what, label, result))
         if not args.no_site:
-            from glutedata.site import build
+            from glutedata.publish.site import build
             site = best(lambda: build(ROOT / "notebooks", Path(tmp) / "site", cache=False), 1)
             rows.append(("site build (execute the notebooks, render; no cache)", "dataset", {"seconds": site}))
     print(f"{machine()}\n")

@@ -8,7 +8,7 @@ import sys
 
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .markup import one_line
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -29,7 +29,7 @@ def _yes_no(value: str) -> bool:
 def _vocabulary(argument: str):
     """An argparse type that accepts only the dictionary's values for ``argument``, suggesting the closest."""
     def check(value: str) -> str:
-        from .arguments import choice, vocabulary
+        from .data.arguments import choice, vocabulary
         try:
             choice(argument, value, vocabulary(argument))
         except ValueError as e:
@@ -40,7 +40,7 @@ def _vocabulary(argument: str):
 
 
 def _choices(argument: str) -> str:
-    from .arguments import vocabulary
+    from .data.arguments import vocabulary
     try:
         return ", ".join(vocabulary(argument))
     except Exception:  # a broken data directory is reported by the command itself, not by --help
@@ -163,11 +163,15 @@ def _main(argv) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)
-    from . import dataset, query
-    from .citations import cite, references
-    from .io import DataError, data_dir
-    from .schema import dictionary_markdown, read_schema
-    from .validate import validate as run_validation
+    from .data import loaders as dataset
+    from .data.arguments import check_filters
+    from .data.io import data_dir
+    from .data.problems import DataError
+    from .data.schema import dictionary_markdown, read_schema
+    from .data.validate import validate as run_validation
+    from .query.citations import cite, references
+    from .query.coverage import gaps
+    from .query.ranking import progression, rank
 
     folder = data_dir(getattr(args, "data_dir", None))
     if not folder.is_dir():
@@ -186,12 +190,11 @@ def _main(argv) -> int:
             df = dataset.load(args.data_dir)
             population = None if args.population == "all" else args.population
             if population is not None:
-                from .arguments import check_filters
                 check_filters(df, population=population)
             kw = dict(equipment=args.equipment, weight_bearing=args.weight_bearing, population=population, df=df,
                       include_flagged=args.include_flagged)
             if args.command == "rank" and args.consensus:
-                from .consensus import consensus
+                from .query.consensus import consensus
                 kw.pop("include_flagged")  # within-study ratios keep flagged studies (see consensus())
                 out = consensus(args.segment, args.muscle, position=args.position, emg=args.emg,
                                 reference=args.reference, seed=args.seed, **kw)
@@ -203,10 +206,10 @@ def _main(argv) -> int:
                 print("\n".join(one_line(n) for n in notes))
                 return EXIT_OK
             if args.command == "rank":
-                out = query.rank(args.segment, args.muscle, position=args.position, emg=args.emg, **kw)
+                out = rank(args.segment, args.muscle, position=args.position, emg=args.emg, **kw)
                 shown = out[[c for c in CLI_RANK_COLUMNS if c in out.columns]]
             else:
-                shown = out = query.progression(args.segment, muscle=args.muscle, **kw)
+                shown = out = progression(args.segment, muscle=args.muscle, **kw)
             print(_table(shown, empty=f"(no rows: {out.attrs.get('empty_reason', 'nothing matches')})"))
             if out.attrs.get("footnote"):
                 print(one_line(out.attrs["footnote"]))
@@ -214,7 +217,6 @@ def _main(argv) -> int:
         if args.command == "cite":
             keys = list(args.keys)
             if args.exercise:
-                from .arguments import check_filters
                 df = dataset.load(args.data_dir)
                 check_filters(exercise=args.exercise)
                 found = sorted(set(df.loc[df["exercise"].isin(args.exercise), "source"]))
@@ -230,7 +232,7 @@ def _main(argv) -> int:
                 print("\n".join(one_line(r) for r in references(keys, args.data_dir)))
             return EXIT_OK
         if args.command == "gaps":
-            print(_table(query.gaps(dataset.load(args.data_dir), dataset.exercises(args.data_dir))))
+            print(_table(gaps(dataset.load(args.data_dir), dataset.exercises(args.data_dir))))
             return EXIT_OK
         if args.command == "stamp":
             problems = run_validation(folder)
@@ -238,7 +240,7 @@ def _main(argv) -> int:
                 for prob in problems:
                     print(prob)
                 return _error(f"{len(problems)} problem(s) in {folder}; fix them before stamping", EXIT_PROBLEMS)
-            from .release import stamp
+            from .data.release import stamp
             for path in stamp(folder):
                 print(f"wrote {path}")
             return EXIT_OK
@@ -250,7 +252,7 @@ def _main(argv) -> int:
         if args.command == "build-site":
             import time
 
-            from .site import build, notebooks_in
+            from .publish.site import build, notebooks_in
             notebooks_in(args.notebooks)  # a wrong folder is a usage error, before any work
             problems = run_validation(folder)
             if problems:
@@ -272,7 +274,7 @@ def _main(argv) -> int:
 
 def _validate_study(problems, folder, key: str) -> int:
     """``glutedata validate --study KEY``: that study's problems, then a preview of its place in the rankings."""
-    from .contribute import known_study, preview, study_problems
+    from .query.contribute import known_study, preview, study_problems
     if not known_study(folder, key):
         return _error(f"no rows, screening entry, appraisal or .bib entry for '{key}' in {folder}", EXIT_USAGE)
     own = study_problems(problems, folder, key)
@@ -290,7 +292,7 @@ def _handout(args) -> int:
     """``glutedata handout``: write the sheet, then print it to PDF when asked."""
     from pathlib import Path
 
-    from .handout import NoEvidence, handout, print_pdf
+    from .publish.handout import NoEvidence, handout, print_pdf
     try:
         html = handout(args.segment, equipment=args.equipment, weight_bearing=args.weight_bearing, steps=args.steps,
                        title=args.title, exercises=args.exercises, muscle=args.muscle,

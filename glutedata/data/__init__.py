@@ -1,0 +1,1 @@
+"""Data: finding, reading and validating the data package, its dictionary, .bib and release stamp, and the loaders."""

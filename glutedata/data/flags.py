@@ -1,0 +1,21 @@
+"""Flags a value carries from the moment it is loaded: where it was read and how many took part."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SMALL_N = 30  # fewer participants than this: a small sample
+
+
+def value_flags(df: pd.DataFrame) -> pd.Series:
+    """Per value: ``abstract-only``, ``N<30``, ``n unknown``, ``study concerns`` (joined by '; ')."""
+    parts = [((df["locator"].astype(str) == "abstract").to_numpy(), "abstract-only"),
+             ((df["n"].astype("Float64").fillna(np.inf) < SMALL_N).to_numpy(dtype=bool), "N<30"),
+             (df["n"].isna().to_numpy(), "n unknown")]
+    if "concerns" in df.columns:
+        parts.append((df["concerns"].notna().to_numpy(), "study concerns"))
+    out = np.full(len(df), "", dtype=object)
+    for mask, label in parts:  # vectorised: a million rows take a fraction of a second
+        out[mask] = np.where(out[mask] == "", label, out[mask] + "; " + label)
+    return pd.Series(out, index=df.index, dtype="string")

@@ -1,0 +1,1 @@
+"""Publishing: the static site, the data pages and the patient handout, with their templates."""

@@ -1,0 +1,161 @@
+"""Ranking exercises by pooled activation, the answer in words, and a low-to-high progression."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import markup
+from ..data.arguments import check_filters
+from ..data.bands import BAND_DTYPE, BANDS, band
+from ..stats.certainty import CERTAINTY_DTYPE, band_probabilities, band_range, rate
+from ..stats.pooling import per_study, pool
+from .select import STATISTIC_PREFERENCE, filter_rows
+
+BAND_P_COLUMNS = [f"p_{b.replace(' ', '_')}" for b in BANDS]
+RANK_COLUMNS = ["exercise", "name", "statistic", "estimate", "ci_low", "ci_high", "k", "n", "band",
+                "sources", "method", "position", "weight_bearing", "equipment", "pi_low", "pi_high", "band_range",
+                *BAND_P_COLUMNS, "certainty", "certainty_reasons", "flags", "study_values"]
+
+
+def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipment=None, position=None,
+         emg=None, population="healthy", statistic=None, df: pd.DataFrame | None = None,
+         include_flagged: bool = False, tau2_method: str = "reml") -> pd.DataFrame:
+    """Exercises ordered by pooled %MVIC of one muscle segment, highest first within each statistic.
+
+    One row per exercise, with columns:
+
+    - exercise, name, statistic, estimate (pooled %MVIC), ci_low, ci_high (95% CI), k (studies),
+      n (participants), band (of the estimate), sources (keys), method (how it was pooled)
+    - position, weight_bearing, equipment (of the measurements)
+    - pi_low, pi_high: 95% prediction interval (k >= 3): where a new study's value would fall
+    - band_range: the bands the CI spans, e.g. "moderate to very high"
+    - p_low, p_moderate, p_high, p_very_high: probability mass of the pooled mean in each band under
+      the CI's t distribution (missing where no spread is known)
+    - certainty (high / moderate / low / very low) and certainty_reasons, by the rule in
+      :mod:`glutedata.stats.certainty`; flags (k<3, N<30, I²>0.75, abstract-only, ...)
+    - study_values: each study's own value, e.g. "cynn2006: 52; mcbeth2012: 40"
+
+    Several studies of the same exercise are pooled (:func:`glutedata.pool`, ``tau2_method``).
+    When an exercise has both means and medians, means are used (``statistic`` overrides); rows
+    are ordered means first, then medians, then mean peaks, each highest first.
+    ``population=None`` keeps every population. Values from studies whose appraisal records concerns
+    are left out unless ``include_flagged=True``; ``attrs["left_out"]`` and ``attrs["footnote"]``
+    say what was left out and why.
+    """
+    check_filters(df, muscle=muscle, segment=segment)
+    if df is None:
+        from ..data.loaders import load
+        df = load()
+    rows = filter_rows(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,
+                       position=position, emg=emg, population=population, statistic=statistic)
+    pooled = pool(rows, by=("exercise",), tau2_method=tau2_method, include_flagged=include_flagged)
+    # pandas deep-copies attrs on every operation: set them aside and put them back at the end
+    said, pooled.attrs = dict(pooled.attrs), {}
+    rows = rows.copy(deep=False)
+    rows.attrs = {}
+    if pooled.empty:
+        out = pd.DataFrame(columns=RANK_COLUMNS)
+        out.attrs.update(said)
+        out.attrs["empty_reason"] = ("no study in the dataset has measured this combination" if rows.empty else
+                                     "every value was left out for appraisal concerns (include_flagged=True "
+                                     "keeps them)")
+        return out
+    order = {s: i for i, s in enumerate(STATISTIC_PREFERENCE)}
+    pooled["_pref"] = pooled["statistic"].map(order)
+    pooled = pooled.sort_values(["exercise", "_pref"]).groupby("exercise", observed=True).head(1)
+    attrs = rows.groupby("exercise", observed=True).agg(
+        name=("name", "first"), position=("position", "first"), weight_bearing=("weight_bearing", "first"),
+        equipment=("equipment", lambda s: ", ".join(sorted({str(x) for x in s.dropna()}))))
+    out = pooled.join(attrs, on="exercise")
+    out["band"] = band(out["estimate"]).astype(BAND_DTYPE)
+    out["band_range"] = [band_range(lo, hi) for lo, hi in zip(out["ci_low"], out["ci_high"])]
+    probs = pd.DataFrame([band_probabilities(e, s, d) for e, s, d in zip(out["estimate"], out["ci_se"], out["ci_df"])],
+                         index=out.index)
+    out = out.join(probs)
+    rated = [rate(r.k, r.n, r.i2, r.ci_low, r.ci_high, r.flags.split("; ") if r.flags else [])
+             for r in out.itertuples()]
+    out["certainty"] = pd.Categorical([c for c, _ in rated], dtype=CERTAINTY_DTYPE)
+    out["certainty_reasons"] = [why for _, why in rated]
+    used = rows if include_flagged or "concerns" not in rows else rows[rows["concerns"].isna()]
+    studies = per_study(used, ["exercise", "statistic"])
+    out["study_values"] = [
+        "; ".join(f"{s}: {v:.0f}" for s, v in studies.loc[(studies["exercise"] == e) & (studies["statistic"] == st),
+                                                          ["source", "value"]].itertuples(index=False))
+        for e, st in zip(out["exercise"], out["statistic"])]
+    # Peaks run higher than means for the same effort, so exercises are ordered within each kind of
+    # statistic (means first, then medians, then peaks) rather than across them.
+    out = out.sort_values(["_pref", "estimate", "k"], ascending=[True, False, False], kind="stable")
+    out = out[RANK_COLUMNS].reset_index(drop=True)
+    out.attrs.update(said)
+    return out
+
+
+def footnote(frame: pd.DataFrame) -> markup.Markdown:
+    """The line to print under a table from :func:`rank` or :func:`glutedata.pool`: studies and
+    participants behind it and what was left out, escaped for display."""
+    return markup.Markdown(f"*{markup.md(frame.attrs.get('footnote', ''))}*" if frame.attrs.get("footnote") else "")
+
+
+def summarise(ranked: pd.DataFrame, question: str = "this query") -> markup.Markdown:
+    """A short Markdown answer to a :func:`rank` result: the top exercise, its estimate and the
+    bands its CI spans, the certainty with its reasons, and the studies, participants and anything
+    left out. Two studies are named with their own values rather than summarised by an interval.
+    Text from the data is escaped, so it shows as written.
+
+    An empty result (a valid query that no study has measured) says so; a query with a typo never
+    gets here, because :func:`rank` rejects it.
+    """
+    if not isinstance(ranked, pd.DataFrame):
+        raise ValueError(f"summarise() takes the frame rank() returns, not {type(ranked).__name__}")
+    question = markup.md(question)
+    footnote = markup.md(ranked.attrs.get("footnote", ""))
+    if ranked.empty:
+        reason = ranked.attrs.get("empty_reason", "no study in the dataset has measured this combination")
+        lead = (f"No study in the dataset has measured {question}: this is an evidence gap, not a zero."
+                if reason.startswith("no study") else f"No answer for {question}: {markup.md(reason)}.")
+        return markup.Markdown(lead + (f" {footnote}" if footnote and not reason.startswith("no study") else ""))
+    top = ranked.iloc[0]
+    n = f"{top.n} participants" if pd.notna(top.n) else "an unstated number of participants"
+    if top.k == 2 and "study_values" in ranked:
+        evidence = (f"two studies of {n} in all: "
+                    f"{markup.md(top.study_values.replace(': ', ' at ').replace('; ', ' and '))} %MVIC")
+        spread = (f"; together they place it anywhere from {markup.md(top.band_range)}"
+                  if pd.notna(top.get("band_range")) else "")
+    else:
+        studies = "1 study" if top.k == 1 else f"{top.k} studies"
+        evidence = f"{studies} ({markup.md(', '.join(top.sources))}) of {n}"
+        spread = (f"; 95% CI {top.ci_low:.0f} to {top.ci_high:.0f} %MVIC ({markup.md(top.band_range)})"
+                  if pd.notna(top.ci_low) else "; no confidence interval (the sources give no spread)")
+        if pd.notna(top.get("pi_low")):
+            spread += f", prediction interval {top.pi_low:.0f} to {top.pi_high:.0f}"
+    certainty = ""
+    if "certainty" in ranked:
+        certainty = f" Certainty: **{top.certainty}** ({markup.md(top.certainty_reasons)})."
+    return markup.Markdown(
+        f"For {question}: **{markup.md(top['name'])}**, {top.statistic} {top.estimate:.0f} %MVIC ({top.band}), "
+        f"from {evidence}{spread}.{certainty}" + (f" {footnote}" if footnote else ""))
+
+
+def progression(segment, *, muscle: str = "gluteus_medius", equipment=None, weight_bearing=None,
+                population="healthy", df: pd.DataFrame | None = None, vocabulary: pd.DataFrame | None = None,
+                include_flagged: bool = False) -> pd.DataFrame:
+    """An ordered ladder of exercises from low to very high activation of a segment.
+
+    Each step has the exercise, its estimate and band, the evidence (k, sources), suggested dosing
+    and the easier and harder exercises named in the vocabulary.
+    """
+    from ..data.loaders import exercises
+    if not isinstance(segment, str):
+        raise ValueError(f"segment must be one segment name, got {segment!r}")
+    ranked = rank(segment, muscle, equipment=equipment, weight_bearing=weight_bearing,
+                  population=population, df=df, include_flagged=include_flagged)
+    vocab = (vocabulary if vocabulary is not None else exercises()).set_index("id")
+    names = vocab["name"].to_dict()
+    ladder = ranked.sort_values("estimate", kind="stable").reset_index(drop=True)
+    ladder.insert(0, "step", range(1, len(ladder) + 1))
+    ladder["dosing"] = ladder["exercise"].map(vocab["dosing"]).fillna("")
+    for col in ("regresses_to", "progresses_to"):
+        ladder[col] = ladder["exercise"].map(
+            lambda e, c=col: ", ".join(names.get(x, x) for x in vocab[c].get(e, [])) if e in vocab.index else "")
+    return ladder[["step", "exercise", "name", "band", "estimate", "ci_low", "ci_high", "statistic", "k",
+                   "sources", "dosing", "regresses_to", "progresses_to"]]

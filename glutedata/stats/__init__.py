@@ -1,0 +1,1 @@
+"""Statistics: bands, meta-analysis engines, pooling, certainty, consensus networks, sensitivity."""

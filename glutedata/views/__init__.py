@@ -1,0 +1,1 @@
+"""Views: charts, widgets and tables of query results."""

@@ -1,0 +1,160 @@
+"""Charts of how sure the evidence is: forest plots, the comparison network and the consensus ranking.
+
+Available as ``glutedata.plots.forest``, ``plots.network`` and ``plots.consensus``. Every text taken
+from the data goes through :func:`glutedata.markup.chart`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..markup import chart as _t
+from ..query.select import filter_rows
+from ..stats.pooling import left_out, per_study, pool
+from .common import band_lines, wrap
+
+STUDY, POOLED, PI = "#2171b5", "#cb181d", "#fb6a4a"
+
+
+def _note(fig: go.Figure, lines: list[str], base_height: int) -> go.Figure:
+    """Footer lines under the chart (statistics, what was left out, sources)."""
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-45,
+                       xanchor="left", yanchor="top", showarrow=False, align="left", font=dict(size=10, color="#444"))
+    fig.update_layout(height=base_height + 14 * len(lines), margin=dict(l=10, r=10, t=50, b=60 + 14 * len(lines)))
+    return fig
+
+
+def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole", statistic: str = "mean",
+           exercise=None, population="healthy", tau2_method: str = "reml",
+           include_flagged: bool = False) -> go.Figure:
+    """Forest plot per exercise: each study's value with its 95% CI (t on n-1) and its weight in the
+    random-effects model (marker size and label), the pooled estimate as a diamond with its
+    HKSJ CI, the 95% prediction interval as a bar (k >= 3), band lines at 20/40/60 %MVIC, and a
+    RevMan-style footer per exercise (tau², I², Q, df, p, k, N) plus what was left out."""
+    sub = filter_rows(df, muscle=muscle, segment=segment, statistic=statistic, exercise=exercise,
+                      population=population)
+    used, _ = left_out(sub, include_flagged)
+    pooled = pool(sub, by=("name",), tau2_method=tau2_method, include_flagged=include_flagged)
+    labels, rows, footer = [], [], []
+    for p in pooled.sort_values("name").itertuples():
+        studies = per_study(used[used["name"] == p.name])
+        var = (studies["sd"] ** 2 / studies["n"]).to_numpy(float)
+        weighted = p.method.startswith(("random", "single"))
+        w = 1 / (var + (p.tau2 if pd.notna(p.tau2) else 0.0)) if weighted else np.full(len(studies), np.nan)
+        share = w / np.nansum(w) if weighted else w
+        for s, sh in zip(studies.itertuples(), share):
+            half = np.nan
+            if np.isfinite(s.sd) and np.isfinite(s.n) and s.n >= 2:
+                from scipy.stats import t
+                half = t.ppf(0.975, s.n - 1) * s.sd / math.sqrt(s.n)
+            weight = f"{sh:.0%}" if np.isfinite(sh) else "unweighted"
+            label = _t(f"{p.name} | {s.source} ({weight})")
+            labels.append(label)
+            rows.append(dict(y=label, x=s.value, lo=s.value - half, hi=s.value + half, symbol="square",
+                             colour=STUDY, size=7 + 14 * math.sqrt(sh) if np.isfinite(sh) else 8,
+                             hover=_t(f"{s.source}: {s.value:.1f} %MVIC"
+                                      + (f" (95% CI {s.value - half:.1f} to {s.value + half:.1f})"
+                                         if np.isfinite(half) else " (no spread reported)")
+                                      + f"; weight {weight}; n={s.n if np.isfinite(s.n) else '?'}; "
+                                      + ", ".join(s.variants))))
+        if p.k > 1:
+            label = _t(f"{p.name} | pooled (k={p.k})")
+            labels.append(label)
+            rows.append(dict(y=label, x=p.estimate, lo=p.ci_low, hi=p.ci_high, symbol="diamond", colour=POOLED,
+                             size=14, hover=_t(f"pooled, {p.method}: {p.estimate:.1f} %MVIC"
+                                               + (f" (95% CI {p.ci_low:.1f} to {p.ci_high:.1f})"
+                                                  if pd.notna(p.ci_low) else " (no CI: spread not reported)"))))
+        if pd.notna(p.pi_low):
+            label = _t(f"{p.name} | prediction interval")
+            labels.append(label)
+            rows.append(dict(y=label, pi=(p.pi_low, p.pi_high),
+                             hover=_t(f"95% prediction interval {p.pi_low:.1f} to {p.pi_high:.1f} %MVIC")))
+        if pd.notna(p.tau2):
+            footer.append(_t(f"{p.name}: tau²={p.tau2:.1f} (95% CI {p.tau2_ci_low:.1f} to {p.tau2_ci_high:.1f}), "
+                             f"I²={p.i2:.0%}, Q={p.q:.2f} (df={p.k - 1}, p={p.q_p:.3f}), k={p.k}, N={p.n}; "
+                             f"{p.method}"))
+        elif p.k > 1:
+            footer.append(_t(f"{p.name}: k={p.k}, N={p.n if pd.notna(p.n) else '?'}; plain average, "
+                             "no heterogeneity statistics (spread not reported)"))
+    fig = go.Figure()
+    points = [r for r in rows if "x" in r]
+    if points:
+        fig.add_trace(go.Scatter(
+            x=[r["x"] for r in points], y=[r["y"] for r in points], mode="markers", showlegend=False,
+            error_x=dict(type="data", symmetric=False, color="#444", thickness=1.2,
+                         array=[0 if pd.isna(r["hi"]) else r["hi"] - r["x"] for r in points],
+                         arrayminus=[0 if pd.isna(r["lo"]) else r["x"] - r["lo"] for r in points]),
+            marker=dict(symbol=[r["symbol"] for r in points], color=[r["colour"] for r in points],
+                        size=[r["size"] for r in points]),
+            hovertext=[r["hover"] for r in points], hoverinfo="text"))
+    for r in rows:
+        if "pi" in r:
+            fig.add_trace(go.Scatter(x=list(r["pi"]), y=[r["y"], r["y"]], mode="lines", showlegend=False,
+                                     line=dict(color=PI, width=6), hovertext=[r["hover"]] * 2, hoverinfo="text"))
+    band_lines(fig)
+    fig.update_layout(title=_t(f"{muscle.replace('_', ' ')}, {segment}: {statistic} %MVIC by study"),
+                      xaxis_title="%MVIC (dotted lines: band edges at 20, 40, 60)",
+                      yaxis=dict(categoryorder="array", categoryarray=labels[::-1]))
+    footer += wrap(_t(pooled.attrs["footnote"]))
+    footer.append("Sources: " + _t(", ".join(sorted(used["source"].unique()))))
+    return _note(fig, footer, max(300, 80 + 26 * len(labels)))
+
+
+def consensus(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """A :func:`glutedata.consensus` result: ratios to the reference with 95% CIs on a log axis when
+    the network model ran; otherwise P-scores with the 95% rank interval in the hover."""
+    r = frame.iloc[::-1]
+    ratios = r["ratio"].notna().any()
+    hover = [_t(f"{row.name}: P-score {row.p_score:.2f}, rank {row.rank} (95% interval {row.rank_ci_low} "
+                f"to {row.rank_ci_high}); k={row.k}"
+                + (f"; ratio {row.ratio:.2f} ({row.ratio_ci_low:.2f} to {row.ratio_ci_high:.2f})" if ratios else ""))
+             for row in r.itertuples()]
+    names = [_t(n) for n in r["name"]]
+    if ratios:
+        trace = go.Scatter(x=r["ratio"], y=names, mode="markers", marker=dict(size=10, color=STUDY),
+                           error_x=dict(type="data", symmetric=False, array=r["ratio_ci_high"] - r["ratio"],
+                                        arrayminus=r["ratio"] - r["ratio_ci_low"], color="#444"),
+                           hovertext=hover, hoverinfo="text", showlegend=False)
+        fig = go.Figure(trace)
+        fig.add_vline(x=1, line_dash="dot", line_color="#999")
+        fig.update_layout(xaxis=dict(type="log", title=_t(f"activation relative to {frame.attrs.get('reference')}")))
+    else:
+        fig = go.Figure(go.Bar(x=r["p_score"], y=names, orientation="h", marker_color=STUDY, hovertext=hover,
+                               hoverinfo="text", showlegend=False))
+        fig.update_layout(xaxis=dict(range=[0, 1], title="P-score (chance of out-activating the others)"))
+    fig.update_layout(title=_t(title or "Consensus ranking from within-study comparisons"))
+    lines = wrap(_t(f"Model: {frame.attrs.get('model', '')}. Studies: {', '.join(frame.attrs.get('studies', []))}."))
+    if frame.attrs.get("disconnected"):
+        lines += wrap(_t(f"Not connected to the network: {', '.join(frame.attrs['disconnected'])}."))
+    return _note(fig, lines, max(260, 80 + 30 * len(frame)))
+
+
+def network(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """The comparison network behind a :func:`glutedata.consensus` result: exercises on a circle, a line
+    between two exercises measured in the same study, its width the number of such studies."""
+    comparisons = frame.attrs.get("comparisons", pd.DataFrame(columns=["exercise_a", "exercise_b", "studies"]))
+    names = dict(zip(frame["exercise"], frame["name"]))
+    ex = sorted(names, key=lambda e: names[e])
+    angle = {e: 2 * math.pi * i / max(len(ex), 1) for i, e in enumerate(ex)}
+    pos = {e: (math.cos(a), math.sin(a)) for e, a in angle.items()}
+    fig = go.Figure()
+    for c in comparisons.itertuples():
+        (x0, y0), (x1, y1) = pos[c.exercise_a], pos[c.exercise_b]
+        fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=dict(width=2 + 3 * c.studies,
+                                                                                  color="#9ecae1"),
+                                 hovertext=[_t(f"{names[c.exercise_a]} vs {names[c.exercise_b]}: {c.sources}")] * 2,
+                                 hoverinfo="text", showlegend=False))
+    k = dict(zip(frame["exercise"], frame["k"]))
+    fig.add_trace(go.Scatter(x=[pos[e][0] for e in ex], y=[pos[e][1] for e in ex], mode="markers+text",
+                             text=[_t(names[e]) for e in ex], textposition="top center",
+                             marker=dict(size=[10 + 6 * k[e] for e in ex], color=STUDY),
+                             hovertext=[_t(f"{names[e]}: {k[e]} studies") for e in ex], hoverinfo="text",
+                             showlegend=False))
+    fig.update_layout(title=_t(title or "Which exercises were compared within the same study"),
+                      xaxis=dict(visible=False, range=[-1.6, 1.6]), yaxis=dict(visible=False, range=[-1.4, 1.4]))
+    return _note(fig, ["Line width: number of studies that measured both exercises; marker size: studies "
+                       "that measured the exercise."], 420)

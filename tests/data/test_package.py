@@ -1,0 +1,107 @@
+"""The data package is standard, versioned and stamped: any Frictionless tool reads it as we do."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import glutedata as gd
+from glutedata.data.release import citation_cff, file_record, stamped
+
+from ..conftest import DATA, ROOT, edit_cell
+
+FRICTIONLESS = shutil.which("frictionless", path=str(ROOT / ".venv" / "bin")) or shutil.which("frictionless")
+
+
+def _frictionless(folder):
+    if not FRICTIONLESS:
+        pytest.skip("frictionless is not installed (pip install -e '.[test]')")
+    return subprocess.run([FRICTIONLESS, "validate", "--json", str(folder / "datapackage.json")],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_frictionless_accepts_the_package_as_written():
+    r = _frictionless(DATA)
+    report = json.loads(r.stdout)
+    assert report["valid"], json.dumps([t["errors"] for t in report["tasks"]], indent=1)[:3000]
+
+
+def test_frictionless_and_glutedata_read_patterns_alike(data_copy):
+    # a url that only starts like one: a whole-value pattern rejects it in both tools
+    edit_cell(data_copy / "screening.csv", 2, "url", "https://example.org/ a space")
+    assert any(p.field == "url" and p.line == 2 for p in gd.validate(data_copy))
+    from glutedata.data.release import stamp
+    stamp(data_copy)
+    report = json.loads(_frictionless(data_copy).stdout)
+    errors = [e for t in report["tasks"] for e in t["errors"]]
+    assert any(e.get("type") == "constraint-error" and e.get("fieldName") == "url" for e in errors), errors
+
+
+def test_descriptor_is_stamped_with_the_files_as_they_are():
+    """Fails when a data file changed without `glutedata stamp`."""
+    descriptor = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        assert {k: res[k] for k in ("bytes", "hash")} == file_record(DATA / res["path"]), \
+            f"{res['path']} changed since the descriptor was stamped: review it, then run `glutedata stamp`"
+    assert descriptor == stamped(DATA)
+
+
+def test_descriptor_carries_version_date_licence_contributors_and_sources():
+    d = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"\d+\.\d+\.\d+", d["version"])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", d["created"])
+    assert d["licenses"][0]["name"] == "CC-BY-4.0" and d["contributors"]
+    assert {s["title"].split(":")[0] for s in d["sources"]} == set(gd.sources())
+    assert gd.load().attrs["version"] == d["version"] == gd.metadata()["version"]
+    assert f"## {d['version']}" in (DATA / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_citation_cff_matches_the_data():
+    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == citation_cff(DATA)
+    text = citation_cff(DATA)
+    assert "license: [MIT, CC-BY-4.0]" in text and 'version: "' + gd.metadata()["version"] + '"' in text
+    for key in gd.sources():
+        assert f"glutedata source key {key}" in text
+
+
+def test_cite_adds_the_dataset_entry():
+    text = gd.cite(["moore2019a"])
+    assert text.startswith("@article{moore2019a,") and "@misc{glutedata" in text
+    assert f"version = {{{gd.metadata()['version']}}}" in text
+    assert "@misc" not in gd.cite(["moore2019a"], dataset=False)
+
+
+def test_stamp_command_updates_bytes_and_hash(data_copy):
+    edit_cell(data_copy / "emg_activation.csv", 2, "notes", "edited")
+    r = subprocess.run([sys.executable, "-m", "glutedata", "stamp", str(data_copy)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    d = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
+    res = next(x for x in d["resources"] if x["path"] == "emg_activation.csv")
+    assert {k: res[k] for k in ("bytes", "hash")} == file_record(data_copy / "emg_activation.csv")
+
+
+def test_validate_one_study_shows_its_problems_and_its_place(data_copy, capsys):
+    from glutedata.cli import main
+    assert main(["validate", str(data_copy), "--study", "okubo2019"]) == 0
+    out = capsys.readouterr().out
+    assert "side-plank-hip-abduction" in out and "rank_with_study" in out
+    line = next(i for i, r in enumerate((data_copy / "emg_activation.csv").read_text().splitlines(), 1)
+                if r.startswith("okubo2019,"))
+    other = next(i for i, r in enumerate((data_copy / "emg_activation.csv").read_text().splitlines(), 1)
+                 if r.startswith("youdas2015,"))
+    edit_cell(data_copy / "emg_activation.csv", line, "segment", "posteriour")
+    edit_cell(data_copy / "emg_activation.csv", other, "pct_mvic", "abc")
+    assert main(["validate", str(data_copy), "--study", "okubo2019"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert any(o.startswith(f"emg_activation.csv:{line}: segment:") for o in out)
+    assert not any(o.startswith(f"emg_activation.csv:{other}:") for o in out), "another study's problem"
+    assert main(["validate", str(data_copy), "--study", "nobody2020"]) == 2
+
+
+def test_contributor_templates_fit_the_dictionary():
+    for template, table in (("values-template.csv", "emg_activation.csv"), ("appraisal-template.csv", "studies.csv")):
+        header = (ROOT / "contributing" / template).read_text(encoding="utf-8").splitlines()[0]
+        assert header == (DATA / table).read_text(encoding="utf-8").splitlines()[0]

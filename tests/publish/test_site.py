@@ -1,0 +1,291 @@
+"""The rendered site: every notebook executes, pages are offline, every chart draws in Chromium, the data
+browser filters, every link resolves, rebuilds come from the cache and the handout prints on two A4 pages."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+
+from glutedata.publish.site import build, page_name
+
+from ..conftest import CHROMIUM, ROOT, chromium_context
+
+NOTEBOOKS = ROOT / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site built once for every test, from a fresh cache, so every notebook really executes."""
+    before = {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")}
+    out, cache = tmp_path_factory.mktemp("site"), tmp_path_factory.mktemp("cache")
+    lines = []
+    pages = build(NOTEBOOKS, out, timeout=300, cache_dir=cache, progress=lines.append)
+    assert {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")} == before, "build must not touch notebooks"
+    return out, pages, lines, cache
+
+
+def _notebook_pages(out, pages):
+    names = {page_name(nb) for nb in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")}
+    return [p for p in pages if p.parent == out and p.name in names]
+
+
+def test_notebooks_are_committed_without_outputs():
+    for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in cells if c["cell_type"] == "code"), nb
+
+
+@pytest.mark.site
+def test_one_page_per_notebook_and_plotly_once(site):
+    out, pages, _, _ = site
+    expected = {page_name(nb) for nb in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")}
+    assert {p.name for p in _notebook_pages(out, pages)} == expected and "index.html" in expected
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000
+    for page in _notebook_pages(out, pages):
+        html = page.read_text(encoding="utf-8")
+        assert html.count('<script src="plotly.min.js"></script>') == 1
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "cdn.plot.ly" not in html and "cdnjs" not in html and "unpkg" not in html
+        assert 'class="gd-nav"' in html or page.name == "handout.html"
+
+
+@pytest.mark.site
+def test_generated_pages_exist_for_every_exercise_and_study(site):
+    import glutedata as gd
+    from glutedata.publish.pages import exercise_href, study_href
+
+    out, pages, _, _ = site
+    written = {p.relative_to(out).as_posix() for p in pages}
+    assert {exercise_href(e) for e in gd.exercises()["id"]} <= written
+    assert {study_href(k) for k in gd.load()["source"].unique()} <= written
+    assert {"browse.html", "glossary.html", "cite.html", "handout.html", "exercises/index.html",
+            "studies/index.html"} <= written
+    clam = (out / exercise_href("clamshell")).read_text(encoding="utf-8")
+    assert "Where it ranks" in clam and "Every value measured" in clam
+
+
+@pytest.mark.site
+def test_code_is_folded_tables_show_no_python_reprs_and_footer_cites(site):
+    out, pages, _, _ = site
+    version = __import__("glutedata").metadata()["version"]
+    for page in _notebook_pages(out, pages):
+        html = page.read_text(encoding="utf-8")
+        assert html.count('<details class="gd-code"><summary>show code</summary>') >= 1, page.name
+        cells = re.findall(r"<td>(.*?)</td>", html, flags=re.S)
+        reprs = [c for c in cells if re.match(r"\s*[(\[](&#x27;|'|\))", c) or c.strip() == "None"]
+        assert not reprs, (page.name, reprs[:3])
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        if page.name != "handout.html":
+            assert f"Data version {version}" in html and "cite.html" in html, page
+
+
+@pytest.mark.site
+def test_build_reports_each_page_and_rebuilds_from_the_cache(site, tmp_path, capfd):
+    out, pages, lines, cache = site
+    notebooks = _notebook_pages(out, pages)
+    assert sum("executed" in line for line in lines) == len(notebooks)
+    assert all(re.search(r"\d+\.\d s$", line) for line in lines)
+    start = time.perf_counter()
+    again = []
+    build(NOTEBOOKS, tmp_path / "again", cache_dir=cache, progress=again.append)
+    assert time.perf_counter() - start < 5, again
+    assert len(again) == len(lines) and all(line.split()[1] == "cached" for line in again), again
+    # edit one notebook in a copy: only that one runs again
+    copy = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, copy)
+    nb = nbformat.read(copy / "01-tour.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("One more line."))
+    nbformat.write(nb, copy / "01-tour.ipynb")
+    edited = []
+    build(copy, tmp_path / "edited", cache_dir=cache, progress=edited.append)
+    assert [line.split()[0] for line in edited if "executed" in line] == ["01-tour.html"]
+    kernel_output = capfd.readouterr().err  # the kernel writes to the build's stderr
+    assert "WARNING" not in kernel_output and "Debugger warning" not in kernel_output, kernel_output
+    assert "One more line." in (tmp_path / "edited" / "01-tour.html").read_text(encoding="utf-8")
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.links.append(value)
+            if name == "id" and value:
+                self.ids.add(value)
+
+
+@pytest.mark.site
+def test_every_link_inside_the_site_resolves(site):
+    out, _, _, _ = site
+    parsed = {}
+    for page in out.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        parsed[page.resolve()] = parser
+    browse = (out / "browse.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="gd-data">(.*?)</script>', browse, re.S)[1])
+    parsed[(out / "browse.html").resolve()].links += [r[k] for r in data["rows"] for k in ("study", "exercise")
+                                                       if r[k]]
+    broken, checked = [], 0
+    for page, parser in parsed.items():
+        for link in parser.links:
+            parts = urlsplit(link)
+            assert parts.scheme.lower() not in ("javascript", "data", "vbscript"), (page, link)
+            if parts.scheme or parts.netloc:
+                continue  # DOI and source pages: outside the site
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            checked += 1
+            if not target.is_file() or out.resolve() not in target.parents:
+                broken.append(f"{page.relative_to(out.resolve())}: {link}")
+            elif parts.fragment and target.suffix == ".html" and parts.fragment not in parsed[target].ids:
+                broken.append(f"{page.relative_to(out.resolve())}: {link} (no such anchor)")
+    assert checked > 500 and not broken, broken
+
+
+@pytest.mark.site
+def test_pages_stay_small(site):
+    out, pages, _, _ = site
+    sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in pages}
+    assert sizes["browse.html"] < 1_500_000
+    assert max(sizes.values()) < 1_500_000, max(sizes.items(), key=lambda kv: kv[1])
+
+
+@pytest.mark.site
+def test_pages_have_no_execution_errors(site):
+    out, pages, _, _ = site
+    for page in _notebook_pages(out, pages):
+        html = page.read_text(encoding="utf-8")
+        assert "jp-OutputArea-output" in html
+        assert "Traceback (most recent call last)" not in html, page.name
+        # warnings and errors print to stderr; a clean page has none
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html, page.name
+
+
+@pytest.mark.site
+@pytest.mark.browser
+def test_every_page_loads_offline_in_chromium_and_every_chart_draws(site):
+    out, pages, _, _ = site
+    problems, charts, current = [], {}, [""]
+    with chromium_context() as context:
+        page = context.new_page()  # one tab for every page: a new tab each time costs more than the page
+        page.on("console", lambda m: m.type == "error" and problems.append(f"{current[0]}: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"{current[0]}: {e}"))
+        for page_file in pages:
+            current[0] = name = page_file.relative_to(out).as_posix()
+            page.goto(page_file.as_uri(), wait_until="load")
+            page.wait_for_timeout(300 if page_file in _notebook_pages(out, pages) else 20)
+            charts[name] = page.evaluate("""() => {
+                const divs = [...document.querySelectorAll('.plotly-graph-div')];
+                return {total: divs.length, drawn: divs.filter(d => d.querySelector('svg.main-svg') &&
+                        d._fullLayout).length};
+            }""")
+        blocked = context.blocked
+    assert not blocked, f"pages tried to reach the network: {blocked}"
+    assert not problems, problems
+    assert any(n.startswith("exercises/") for n in charts) and any(n.startswith("studies/") for n in charts)
+    for name, c in charts.items():
+        assert c["total"] == c["drawn"], f"{name}: {c}"
+    assert all(charts[p.name]["total"] > 0 for p in _notebook_pages(out, pages)), charts
+
+
+@pytest.mark.site
+@pytest.mark.browser
+def test_data_browser_filters_searches_and_sorts_offline(site):
+    out, _, _, _ = site
+    with chromium_context() as context:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "browse.html").as_uri(), wait_until="load")
+        rows = page.locator("#gd-browse tbody tr")
+        total = rows.count()
+        assert total > 50 and page.locator("#gd-count").inner_text().startswith(f"{total} of {total}")
+        page.locator("#gd-search").fill("fine-wire")
+        found = rows.count()
+        assert 0 < found < total
+        assert all("fine-wire" in t for t in page.locator("#gd-browse tbody tr td:nth-child(6)").all_inner_texts())
+        page.locator("#gd-search").fill("no such value anywhere")
+        assert rows.count() == 0
+        page.locator("#gd-search").fill("")
+        page.select_option("#gd-filter-muscle", "gluteus_minimus")
+        minimus = rows.count()
+        assert 0 < minimus < total
+        page.select_option("#gd-filter-muscle", "")
+        page.locator("#gd-browse th button", has_text="%MVIC").click()
+        page.locator("#gd-browse th button", has_text="%MVIC").click()  # second click: highest first
+        values = [float(v) for v in page.locator("#gd-browse tbody tr td:nth-child(8)").all_inner_texts() if v]
+        assert values == sorted(values, reverse=True) and len(values) > 10
+        link = page.locator("#gd-browse tbody tr td:first-child a").first.get_attribute("href")
+        assert link.startswith("studies/") and (out / link).is_file()
+        page.goto((out / "browse.html").as_uri() + "?exercise=clamshell", wait_until="load")
+        names = set(page.locator("#gd-browse tbody tr td:nth-child(2)").all_inner_texts())
+        assert names == {"Clamshell"}
+        blocked = context.blocked
+    assert not errors and not blocked
+
+
+@pytest.mark.site
+@pytest.mark.browser
+def test_show_code_toggle_and_the_dropdown_names_the_sources_of_its_view(site):
+    out, _, _, _ = site
+    with chromium_context() as context:
+        page = context.new_page()
+        page.goto((out / "02-rank.html").as_uri(), wait_until="load")
+        cell = page.locator("details.gd-code").first
+        code = cell.locator(".jp-InputArea")
+        assert not code.is_visible()
+        cell.locator("summary", has_text="show code").click()
+        assert code.is_visible() and "gd.rank" in code.inner_text()
+        cell.locator("summary").click()
+        assert not code.is_visible()
+
+        chart = page.locator(".plotly-graph-div", has=page.locator(".updatemenu-container")).first
+        shown = """d => [d._fullLayout.title.text,
+                         ...d._fullLayout.annotations.map(a => a.text).filter(t => t.startsWith('Sources:'))]"""
+        title, *note = chart.evaluate(shown)
+        chart.locator(".updatemenu-header").click()
+        # the open list can reach below the chart, under the next cell: send the click to the button itself
+        chart.locator(".updatemenu-dropdown-button").last.dispatch_event("click")
+        page.wait_for_timeout(200)
+        title_after, *note_after = chart.evaluate(shown)
+        assert len(note) == len(note_after) == 1 and note_after != note
+        assert title_after != title and title_after.startswith("Ranked by")
+
+
+def _pdf_pages(pdf: Path) -> tuple[int, str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1]), re.search(r"^Page size:\s+(.*)$", info, re.M)[1]
+
+
+@pytest.mark.site
+@pytest.mark.browser
+def test_handout_prints_to_at_most_two_a4_pages(site, tmp_path):
+    if not CHROMIUM:
+        if os.environ.get("GLUTEDATA_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (GLUTEDATA_REQUIRE_BROWSER is set) but was not found")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) not installed")
+    from glutedata.cli import main
+    from glutedata.publish.handout import print_pdf
+
+    out, _, _, _ = site
+    example = print_pdf(out / "handout.html", tmp_path / "example.pdf", chromium=CHROMIUM)
+    assert main(["handout", "--segment", "posterior", "--equipment", "none", "--out", str(tmp_path / "h.html"),
+                 "--pdf", str(tmp_path / "h.pdf")]) == 0
+    for pdf in (example, tmp_path / "h.pdf"):
+        pages, size = _pdf_pages(pdf)
+        assert 1 <= pages <= 2 and "A4" in size, (pdf.name, pages, size)
