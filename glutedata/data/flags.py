@@ -9,10 +9,12 @@ SMALL_N = 30  # fewer participants than this: a small sample
 
 
 def value_flags(df: pd.DataFrame) -> pd.Series:
-    """Per value: ``abstract-only``, ``N<30``, ``n unknown``, ``study concerns`` (joined by '; ')."""
+    """Per value: ``abstract-only``, ``N<30``, ``n unknown``, ``SD imputed`` (a mean or mean peak given
+    with n but no SD: pooling imputes its spread), ``study concerns`` (joined by '; ')."""
+    no_sd = df["sd"].isna() & df["n"].notna() & df["statistic"].astype(str).isin(["mean", "peak"])
     parts = [((df["locator"].astype(str) == "abstract").to_numpy(), "abstract-only"),
              ((df["n"].astype("Float64").fillna(np.inf) < SMALL_N).to_numpy(dtype=bool), "N<30"),
-             (df["n"].isna().to_numpy(), "n unknown")]
+             (df["n"].isna().to_numpy(), "n unknown"), (no_sd.to_numpy(dtype=bool), "SD imputed")]
     if "concerns" in df.columns:
         parts.append((df["concerns"].notna().to_numpy(), "study concerns"))
     out = np.full(len(df), "", dtype=object)

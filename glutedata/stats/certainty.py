@@ -9,6 +9,7 @@ reason                                         steps   why
 fewer than 3 studies (``k<3``)                 1       one or two studies cannot show consistency
 fewer than 30 participants in all (``N<30``)   1       small samples, unstable means
 no spread reported (no CI)                     2       the uncertainty cannot be measured at all
+SD imputed for a value                         1       its spread is borrowed from other studies
 CI spans 3 or more bands                       2       the answer could be almost anything
 CI spans 2 bands                               1       the band itself is uncertain
 I² above 0.75 (``I²>0.75``)                    1       the studies disagree
@@ -102,7 +103,8 @@ def rate(k: int, n, i2, ci_low, ci_high, flags: list[str]) -> tuple[str, str]:
     if pd.notna(i2) and i2 > HIGH_I2:
         steps += 1
         reasons.append(f"I²={i2:.0%}")
-    for flag, why in (("abstract-only", "values from abstracts only"),
+    for flag, why in (("SD imputed", "a spread imputed from other studies"),
+                      ("abstract-only", "values from abstracts only"),
                       ("study concerns", "includes a study with appraisal concerns"),
                       ("mixed EMG methods", "mixed EMG methods"),
                       ("mixed normalisation", "mixed normalisation")):

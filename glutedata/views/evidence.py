@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from ..markup import chart as _t
 from ..query.select import filter_rows
-from ..stats.pooling import left_out, per_study, pool
+from ..stats.pooling import PRIOR_SCALES, left_out, per_study, pool, within_study_cv
 from .common import band_lines, wrap
 
 STUDY, POOLED, PI = "#2171b5", "#cb181d", "#fb6a4a"
@@ -28,58 +28,91 @@ def _note(fig: go.Figure, lines: list[str], base_height: int) -> go.Figure:
     return fig
 
 
+def _study_rows(p, studies: pd.DataFrame, cv: float | None, log: bool) -> list[dict]:
+    """Each study of one pooled group: its value with its own 95% CI (log scale for the Bayesian model)
+    and its share of the weight, 1 / (v + tau^2) at the group's tau."""
+    from scipy.special import stdtrit
+
+    value, sd, n = (studies[c].to_numpy(float) for c in ("value", "sd", "n"))
+    imputed = ~np.isfinite(sd) & np.isfinite(n) & (cv is not None) & (p.imputed > 0)
+    if log:
+        v = np.where(imputed, (cv or np.nan) ** 2 / n, sd ** 2 / (n * value ** 2))
+        tau2 = p.tau ** 2 if pd.notna(p.tau) else 0.0
+    else:
+        v = sd ** 2 / n
+        tau2 = p.tau2 if pd.notna(p.tau2) else 0.0
+    weighted = not p.method.startswith("unweighted")
+    w = 1 / (v + tau2) if weighted else np.full(len(studies), np.nan)
+    share = w / np.nansum(w) if weighted else w
+    out = []
+    for s, sh, vi, imp in zip(studies.itertuples(), share, v, imputed):
+        half = stdtrit(s.n - 1, 0.975) * math.sqrt(vi) if np.isfinite(vi) and s.n >= 2 else np.nan
+        lo, hi = ((s.value * math.exp(-half), s.value * math.exp(half)) if log
+                  else (s.value - half, s.value + half))
+        weight = f"{sh:.0%}" if np.isfinite(sh) else "unweighted"
+        spread = (f" (95% CI {lo:.1f} to {hi:.1f}{'; SD imputed' if imp else ''})" if np.isfinite(half)
+                  else " (no spread reported)")
+        out.append(dict(y=_t(f"{p.name} | {s.source} ({weight})"), x=s.value, lo=lo, hi=hi, symbol="square",
+                        colour=STUDY, size=7 + 14 * math.sqrt(sh) if np.isfinite(sh) else 8,
+                        hover=_t(f"{s.source}: {s.value:.1f} %MVIC{spread}; weight {weight}; "
+                                 f"n={s.n if np.isfinite(s.n) else '?'}; " + ", ".join(s.variants))))
+    return out
+
+
+def _footer(p, priors: dict) -> list[str]:
+    if p.k < 2:
+        return []
+    if p.method.startswith("unweighted"):
+        return [_t(f"{p.name}: k={p.k}, N={p.n if pd.notna(p.n) else '?'}; plain average, "
+                   "no heterogeneity statistics (spread not reported)")]
+    if pd.notna(p.tau2):
+        return [_t(f"{p.name}: tau²={p.tau2:.1f} (95% CI {p.tau2_ci_low:.1f} to {p.tau2_ci_high:.1f}), "
+                   f"I²={p.i2:.0%}, Q={p.q:.2f} (df={p.k - 1}, p={p.q_p:.3f}), k={p.k}, N={p.n}; {p.method}")]
+    lines = [_t(f"{p.name}: tau={p.tau:.2f} (95% interval {p.tau_ci_low:.2f} to {p.tau_ci_high:.2f}, log scale), "
+                f"I²={p.i2:.0%}, Q={p.q:.2f} (df={p.k - 1}, p={p.q_p:.3f}), k={p.k}, N={p.n}; {p.method}"
+                + ("; prior-sensitive" if "prior-sensitive" in p.flags else ""))]
+    lines.append(_t(f"{p.name}, by prior on tau: " + "; ".join(
+        f"half-normal({scale:g}) {r.estimate:.1f} ({r.ci_low:.1f} to {r.ci_high:.1f})" for scale, r in priors.items())))
+    return lines
+
+
 def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole", statistic: str = "mean",
-           exercise=None, population="healthy", tau2_method: str = "reml",
+           exercise=None, population="healthy", model: str = "bayes", tau2_method: str = "reml",
            include_flagged: bool = False) -> go.Figure:
-    """Forest plot per exercise: each study's value with its 95% CI (t on n-1) and its weight in the
-    random-effects model (marker size and label), the pooled estimate as a diamond with its
-    HKSJ CI, the 95% prediction interval as a bar (k >= 3), band lines at 20/40/60 %MVIC, and a
-    RevMan-style footer per exercise (tau², I², Q, df, p, k, N) plus what was left out."""
+    """Forest plot per exercise: each study's value with its 95% CI (t on n-1; on the log scale for the
+    Bayesian model) and its weight at the group's tau (marker size and label), the pooled estimate as a
+    diamond with its 95% credible interval (``model="reml"``: HKSJ CI), the 95% interval for a new study
+    as a bar, band lines at 20/40/60 %MVIC, and a footer per exercise (tau, I², Q, df, p, k, N; for the
+    Bayesian model the estimate and interval under half-normal priors of scale 0.3, 0.5 and 1) plus
+    the SDs imputed and what was left out."""
     sub = filter_rows(df, muscle=muscle, segment=segment, statistic=statistic, exercise=exercise,
                       population=population)
     used, _ = left_out(sub, include_flagged)
-    pooled = pool(sub, by=("name",), tau2_method=tau2_method, include_flagged=include_flagged)
+    cv = within_study_cv(df)
+    how = dict(by=("name",), model=model, tau2_method=tau2_method, include_flagged=include_flagged, cv=cv)
+    pooled = pool(sub, **how)
+    priors = ({scale: pool(sub, **how, prior_scale=scale).set_index("name") for scale in PRIOR_SCALES}
+              if model == "bayes" else {})
     labels, rows, footer = [], [], []
     for p in pooled.sort_values("name").itertuples():
         studies = per_study(used[used["name"] == p.name])
-        var = (studies["sd"] ** 2 / studies["n"]).to_numpy(float)
-        weighted = p.method.startswith(("random", "single"))
-        w = 1 / (var + (p.tau2 if pd.notna(p.tau2) else 0.0)) if weighted else np.full(len(studies), np.nan)
-        share = w / np.nansum(w) if weighted else w
-        for s, sh in zip(studies.itertuples(), share):
-            half = np.nan
-            if np.isfinite(s.sd) and np.isfinite(s.n) and s.n >= 2:
-                from scipy.stats import t
-                half = t.ppf(0.975, s.n - 1) * s.sd / math.sqrt(s.n)
-            weight = f"{sh:.0%}" if np.isfinite(sh) else "unweighted"
-            label = _t(f"{p.name} | {s.source} ({weight})")
-            labels.append(label)
-            rows.append(dict(y=label, x=s.value, lo=s.value - half, hi=s.value + half, symbol="square",
-                             colour=STUDY, size=7 + 14 * math.sqrt(sh) if np.isfinite(sh) else 8,
-                             hover=_t(f"{s.source}: {s.value:.1f} %MVIC"
-                                      + (f" (95% CI {s.value - half:.1f} to {s.value + half:.1f})"
-                                         if np.isfinite(half) else " (no spread reported)")
-                                      + f"; weight {weight}; n={s.n if np.isfinite(s.n) else '?'}; "
-                                      + ", ".join(s.variants))))
+        for r in _study_rows(p, studies, cv.get(str(p.statistic)), log=model != "reml"):
+            labels.append(r["y"])
+            rows.append(r)
+        what = "95% credible interval" if model == "bayes" else "95% CI"
         if p.k > 1:
             label = _t(f"{p.name} | pooled (k={p.k})")
             labels.append(label)
             rows.append(dict(y=label, x=p.estimate, lo=p.ci_low, hi=p.ci_high, symbol="diamond", colour=POOLED,
                              size=14, hover=_t(f"pooled, {p.method}: {p.estimate:.1f} %MVIC"
-                                               + (f" (95% CI {p.ci_low:.1f} to {p.ci_high:.1f})"
-                                                  if pd.notna(p.ci_low) else " (no CI: spread not reported)"))))
+                                               + (f" ({what} {p.ci_low:.1f} to {p.ci_high:.1f})"
+                                                  if pd.notna(p.ci_low) else " (no interval: spread not reported)"))))
         if pd.notna(p.pi_low):
-            label = _t(f"{p.name} | prediction interval")
+            label = _t(f"{p.name} | a new study (95%)")
             labels.append(label)
             rows.append(dict(y=label, pi=(p.pi_low, p.pi_high),
-                             hover=_t(f"95% prediction interval {p.pi_low:.1f} to {p.pi_high:.1f} %MVIC")))
-        if pd.notna(p.tau2):
-            footer.append(_t(f"{p.name}: tau²={p.tau2:.1f} (95% CI {p.tau2_ci_low:.1f} to {p.tau2_ci_high:.1f}), "
-                             f"I²={p.i2:.0%}, Q={p.q:.2f} (df={p.k - 1}, p={p.q_p:.3f}), k={p.k}, N={p.n}; "
-                             f"{p.method}"))
-        elif p.k > 1:
-            footer.append(_t(f"{p.name}: k={p.k}, N={p.n if pd.notna(p.n) else '?'}; plain average, "
-                             "no heterogeneity statistics (spread not reported)"))
+                             hover=_t(f"95% interval for a new study {p.pi_low:.1f} to {p.pi_high:.1f} %MVIC")))
+        footer += _footer(p, {sc: pr.loc[p.name] for sc, pr in priors.items() if p.name in pr.index})
     fig = go.Figure()
     points = [r for r in rows if "x" in r]
     if points:

@@ -111,9 +111,11 @@ def test_rank_columns_for_uncertainty(df):
     assert set(r["certainty"].astype(str)) <= {"high", "moderate", "low", "very low"}
 
 
-def test_prediction_interval_only_from_three_studies():
+def test_prediction_interval_from_two_studies_and_in_the_reml_check_from_three():
     rows = frame([("a2020", "x", "surface", 50, 10, 40, "Table 1"), ("b2021", "x", "surface", 62, 12, 40, "Table 1")])
-    assert pd.isna(gd.rank("whole", df=rows).iloc[0]["pi_low"])
+    assert pd.isna(gd.rank("whole", df=rows, model="reml").iloc[0]["pi_low"])
+    two = gd.rank("whole", df=rows).iloc[0]
+    assert 0 < two["pi_low"] < two["ci_low"] <= two["ci_high"] < two["pi_high"]
     rows3 = frame([("a2020", "x", "surface", 50, 10, 40, "Table 1"), ("b2021", "x", "surface", 62, 12, 40, "Table 1"),
                    ("c2022", "x", "surface", 41, 9, 40, "Table 1")])
     r = gd.rank("whole", df=rows3).iloc[0]
@@ -154,10 +156,16 @@ def test_sensitivity_estimators_leave_one_out_and_subgroups():
                   ("c2022", "x", "fine-wire", 35, 8, 15, "Table 1"), ("d2023", "x", "fine-wire", 40, 9, 12,
                                                                      "Table 1")])
     s = gd.sensitivity("x", "whole", df=rows)
-    assert list(s["analysis"][:3]) == ["REML (default)", "Paule-Mandel", "DerSimonian-Laird"]
+    assert list(s["analysis"][:6]) == ["Bayes, half-normal(0.5) prior on tau (default)",
+                                       "Bayes, half-normal(0.3) prior on tau",
+                                       "Bayes, half-normal(1) prior on tau", "REML, HKSJ (log scale)",
+                                       "Paule-Mandel, HKSJ (log scale)", "DerSimonian-Laird, HKSJ (log scale)"]
     assert {"without a2020", "without d2023", "surface only", "fine-wire only"} <= set(s["analysis"])
     assert (s.loc[s["analysis"].str.startswith("without"), "k"] == 3).all()
-    assert s.set_index("analysis").loc["REML (default)", "estimate"] == gd.pool(rows).iloc[0]["estimate"]
+    by = s.set_index("analysis")
+    assert by.iloc[0]["estimate"] == gd.pool(rows).iloc[0]["estimate"]
+    assert by.loc["REML, HKSJ (log scale)", "estimate"] == gd.pool(rows, model="reml-log").iloc[0]["estimate"]
+    assert (s[["ci_low", "pi_low"]].dropna() > 0).all().all()
     test = s.attrs["subgroup_test"]
     # by hand: each subgroup's random-effects estimate and standard SE, Q between on 1 df
     est, se = [], []

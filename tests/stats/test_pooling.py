@@ -32,7 +32,7 @@ def test_dersimonian_laird_by_hand():
     w_re = 1 / (1 / w + tau2)
     mu = (w_re * y).sum() / w_re.sum()
     se = math.sqrt(1 / w_re.sum())
-    res = pool_values(y, [10, 15, 12.5], [25, 25, 25], tau2_method="dl")
+    res = pool_values(y, [10, 15, 12.5], [25, 25, 25], model="reml", tau2_method="dl")
     assert res["tau2"] == pytest.approx(tau2, rel=1e-6)
     assert res["i2"] == pytest.approx(0.753158, rel=1e-5)
     assert res["q"] == pytest.approx(8.102345, rel=1e-6)
@@ -55,7 +55,7 @@ def test_dersimonian_laird_by_hand():
 @pytest.mark.parametrize("tau2_method", ["reml", "pm", "dl"])
 def test_negative_tau2_and_i2_are_clipped_to_zero(tau2_method):
     # Two nearly equal studies: tau^2 would be negative; pooled = fixed effect.
-    res = pool_values([50, 51], [10, 15], [25, 25], tau2_method=tau2_method)
+    res = pool_values([50, 51], [10, 15], [25, 25], model="reml", tau2_method=tau2_method)
     assert res["tau2"] == 0 and res["i2"] == 0
     w = np.array([1 / 4, 1 / 9])
     assert res["estimate"] == pytest.approx((w * [50, 51]).sum() / w.sum())
@@ -64,16 +64,21 @@ def test_negative_tau2_and_i2_are_clipped_to_zero(tau2_method):
     assert np.isnan(res["pi_low"])  # needs k >= 3
 
 
-def test_default_is_reml():
-    res = pool_values([50.0, 60.0, 55.0], [10, 15, 12.5], [25, 25, 25])
+def test_reml_check_estimates_tau2_by_reml():
+    res = pool_values([50.0, 60.0, 55.0], [10, 15, 12.5], [25, 25, 25], model="reml")
     assert res["method"] == "random effects (REML, HKSJ)"
     assert res["tau2"] == pytest.approx(18.583887, rel=1e-6)  # metafor rma(method="REML")
 
 
-def test_single_study_passes_through_with_its_own_ci():
+def test_single_study_passes_through_with_its_own_ci_on_the_log_scale():
     res = pool_values([40.0], [20.0], [16])
-    assert res["estimate"] == 40 and res["k"] == 1 and res["method"] == "single study (t)"
-    assert res["ci_low"] == pytest.approx(40 - stats.t.ppf(0.975, 15) * 5)
+    assert res["estimate"] == 40 and res["k"] == 1 and res["method"].startswith("single study")
+    se = math.sqrt(20 ** 2 / (16 * 40 ** 2))  # escalc("MNLN"): sd^2 / (n mean^2)
+    assert res["ci_low"] == pytest.approx(40 * math.exp(-stats.t.ppf(0.975, 15) * se))
+    assert res["ci_high"] == pytest.approx(40 * math.exp(stats.t.ppf(0.975, 15) * se))
+    # the check keeps the %MVIC-scale interval
+    raw = pool_values([40.0], [20.0], [16], model="reml")
+    assert raw["method"] == "single study (t)" and raw["ci_low"] == pytest.approx(40 - stats.t.ppf(0.975, 15) * 5)
     assert all(np.isnan(res[c]) for c in ["tau2", "i2"] + NEW_COLUMNS)
 
 
@@ -97,16 +102,18 @@ def test_variants_of_one_study_count_once():
     out = pool(df).iloc[0]
     assert out["k"] == 1 and out["n"] == 20
     assert out["estimate"] == 40
-    assert out["ci_high"] - out["estimate"] == pytest.approx(stats.t.ppf(0.975, 19) * math.sqrt(50 / 20))
+    # RMS of the SDs (sqrt((6^2 + 8^2) / 2)), on the log scale
+    assert out["ci_high"] == pytest.approx(40 * math.exp(stats.t.ppf(0.975, 19) * math.sqrt(50 / (20 * 40 ** 2))))
 
 
-def test_missing_sd_gives_unweighted_mean_without_ci():
+def test_missing_sd_gives_unweighted_mean_without_ci_when_not_imputed():
     df = frame([
         ("a2020", "x", "", "gluteus_medius", "whole", "mean", 30, None, 20),
         ("b2021", "x", "", "gluteus_medius", "whole", "mean", 50, 8, 20),
     ])
-    out = pool(df).iloc[0]
+    out = pool(df, impute_sd=False).iloc[0]
     assert out["estimate"] == 40 and out["method"] == "unweighted" and pd.isna(out["ci_low"])
+    assert pool(df, model="reml").iloc[0]["method"] == "unweighted"
 
 
 def test_pool_on_the_dataset(df):
@@ -119,7 +126,7 @@ def test_pool_on_the_dataset(df):
     assert (out.loc[ok, "ci_low"] <= out.loc[ok, "estimate"]).all()
     assert list(out.columns) == ["exercise", "muscle", "segment"] + POOL_COLUMNS
     # populations kept apart, so that some groups have SD and n in every study
-    by_population = pool(df, by=("exercise", "muscle", "segment", "population"))
+    by_population = pool(df, by=("exercise", "muscle", "segment", "population"), model="reml")
     pooled = by_population[by_population["method"].str.startswith("random effects")]
     assert len(pooled) > 0 and (pooled["k"] >= 2).all()
     assert (pooled["tau2_ci_low"] <= pooled["tau2_ci_high"]).all()
@@ -136,7 +143,7 @@ def test_new_columns():
         ("a2020", "y", "", "gluteus_medius", "whole", "mean", 50, 10, 25),
         ("b2021", "y", "", "gluteus_medius", "whole", "mean", 65, 15, 25),
     ])
-    out = pool(df).set_index("exercise")
+    out = pool(df, model="reml").set_index("exercise")
     assert all(c in out.columns for c in NEW_COLUMNS + ["flags"])
     x, y = out.loc["x"], out.loc["y"]
     assert x["method"] == "random effects (REML, HKSJ)" and x["k"] == 3
@@ -145,7 +152,7 @@ def test_new_columns():
     assert x["pi_low"] < x["ci_low"] < x["estimate"] < x["ci_high"] < x["pi_high"]
     assert x["q"] == pytest.approx(8.102345, rel=1e-6) and 0 < x["q_p"] < 0.05
     assert y["k"] == 2 and pd.isna(y["pi_low"]) and pd.isna(y["pi_high"]) and y["tau2_ci_high"] > y["tau2"] > 0
-    dl = pool(df, tau2_method="dl").set_index("exercise")
+    dl = pool(df, model="reml", tau2_method="dl").set_index("exercise")
     assert dl.loc["x", "method"] == "random effects (DL, HKSJ)"
     assert dl.loc["x", "tau2"] == pytest.approx(18.584416, rel=1e-6)
     assert (dl.loc["x", "tau2_ci_low"], dl.loc["x", "q"]) == pytest.approx((x["tau2_ci_low"], x["q"]))
@@ -157,4 +164,4 @@ def test_invalid_tau2_method(bad):
     with pytest.raises(ValueError, match="tau2_method must be one of reml, pm, dl"):
         pool(df, tau2_method=bad)
     with pytest.raises(ValueError, match="reml, pm, dl"):
-        pool_values([50.0, 60.0], [10, 15], [25, 25], tau2_method=bad)
+        pool_values([50.0, 60.0], [10, 15], [25, 25], model="reml", tau2_method=bad)

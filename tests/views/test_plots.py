@@ -83,8 +83,8 @@ def test_forest_shows_weights_prediction_interval_bands_and_footer():
     from ..stats.test_certainty import frame
     rows = frame([("a2020", "x", "surface", 50, 10, 40, "Table 1"), ("b2021", "x", "surface", 62, 12, 40, "Table 1"),
                   ("c2022", "x", "surface", 41, 9, 40, "Table 1")])
-    p = gd.pool(rows).iloc[0]
-    f = plots.forest(rows)
+    p = gd.pool(rows, model="reml").iloc[0]
+    f = plots.forest(rows, model="reml")
     labels = list(f.data[0].y)
     weights = [int(lbl.rsplit("(", 1)[1].rstrip("%)")) for lbl in labels if "pooled" not in lbl]
     assert sum(weights) in (99, 100, 101) and len(weights) == 3
@@ -95,6 +95,21 @@ def test_forest_shows_weights_prediction_interval_bands_and_footer():
     footer = f.layout.annotations[-1].text
     assert f"tau²={p['tau2']:.1f}" in footer and f"I²={p['i2']:.0%}" in footer and "Q=" in footer
     assert "df=2" in footer and "k=3, N=120" in footer and "nothing left out" in footer
+
+
+def test_forest_by_default_shows_the_bayesian_diamond_new_study_bar_and_three_priors():
+    from ..stats.test_certainty import frame
+    rows = frame([("a2020", "x", "surface", 50, 10, 40, "Table 1"), ("b2021", "x", "surface", 62, 12, 40, "Table 1")])
+    p = gd.pool(rows).iloc[0]
+    f = plots.forest(rows)
+    assert "pooled (k=2)" in f.data[0].y[-1] and f.data[0].x[-1] == pytest.approx(p["estimate"])
+    assert f.data[0].x[-1] - f.data[0].error_x.arrayminus[-1] == pytest.approx(p["ci_low"])
+    assert list(f.data[1].x) == pytest.approx([p["pi_low"], p["pi_high"]])
+    footer = f.layout.annotations[-1].text
+    assert f"tau={p['tau']:.2f}" in footer and "log scale" in footer
+    for scale in (0.3, 0.5, 1):
+        est = gd.pool(rows, prior_scale=scale).iloc[0]["estimate"]
+        assert f"half-normal({scale:g}) {est:.1f}" in footer
 
 
 def test_consensus_and_network_charts(df):
