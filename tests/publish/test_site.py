@@ -289,3 +289,61 @@ def test_handout_prints_to_at_most_two_a4_pages(site, tmp_path):
     for pdf in (example, tmp_path / "h.pdf"):
         pages, size = _pdf_pages(pdf)
         assert 1 <= pages <= 2 and "A4" in size, (pdf.name, pages, size)
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (everything outside <script> and <style>), and each table cell's text."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.cells, self._skip, self._cell = [], [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style") and self._skip > 0
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+            if self._cell is not None:
+                self._cell.append(data)
+
+
+NUMBER = r"[-\u2212]?\d+(?:\.\d+)?"
+# "a to b" (an interval in words) and table cells that hold a single number
+INTERVAL = re.compile(rf"(?<![\w.])({NUMBER})\s*(?:%MVIC\s*)?to\s+({NUMBER})")
+CELL = re.compile(rf"^({NUMBER})$")
+
+
+@pytest.mark.site
+def test_no_interval_or_table_cell_on_any_page_is_below_zero(site):
+    """%MVIC cannot be negative: no interval in the text and no number in a table may be (the API
+    reference, which shows code, aside)."""
+    out, pages, _, _ = site
+    found = {}
+    for page in pages:
+        if "api" in page.relative_to(out).parts:
+            continue
+        parser = _Text()
+        parser.feed(page.read_text(encoding="utf-8"))
+        text = " ".join(parser.parts)
+        bad = [m.group(0) for m in INTERVAL.finditer(text) if min(_value(m.group(1)), _value(m.group(2))) < 0]
+        bad += [c for c in parser.cells if CELL.match(c) and _value(c) < 0]
+        if bad:
+            found[str(page.relative_to(out))] = bad[:5]
+    assert not found, found
+    # the check itself finds what it should
+    probe = _Text()
+    probe.feed("<p>95% CI -117.1 to 213.2 %MVIC</p><table><tr><td>\u22123</td></tr></table>")
+    assert INTERVAL.search(" ".join(probe.parts)) and CELL.match(probe.cells[0])
+
+
+def _value(text: str) -> float:
+    return float(text.replace("\u2212", "-"))
