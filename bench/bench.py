@@ -37,7 +37,8 @@ BAD = {
     "muscle": ["gluteus medius", ""], "segment": ["lateral", ""], "emg": ["Surface", "emg"],
     "statistic": ["avg", "Mean"], "pct_mvic": ["48%", "700", "4_8"], "sd": ["-3", "nan"], "q1": ["1e999", "abc"],
     "q3": ["x", "-1"], "n": ["10.5", "0"], "population": ["helthy", ""], "equipment": ["bands", "Band"],
-    "locator": ["somewhere", "table 3"], "notes": ["<script>alert(1)</script>", " padded", "esc\x1b[1m"],
+    "locator": ["somewhere", "table 3"], "as_printed": ["", "about forty"], "inferred": ["Exercise", "pct_mvic"],
+    "notes": ["<script>alert(1)</script>", " padded", "esc\x1b[1m"],
 }
 # what each operation times; rank and pool work on a frame loaded beforehand, untimed
 OPERATIONS = {
@@ -96,6 +97,7 @@ def synthetic(rows: int, dest: Path, seed: int = 0, corrupt: float = 0.0) -> Pat
             row = {**real[r], "source": _key(c), "variant": f"{real[r]['variant']} ({real[r]['source']})".strip()}
             if not (row["q1"] or row["q3"]):  # a jittered median could leave its quartiles
                 row["pct_mvic"] = f"{float(row['pct_mvic']) * jitter[i]:.2f}"
+                row["as_printed"] = f"{row['pct_mvic']} ± {row['sd']}" if row["sd"] else row["pct_mvic"]
             for j in np.flatnonzero(bad[i]):
                 row[header[j]] = rng.choice(BAD[header[j]])
             w.writerow(row)

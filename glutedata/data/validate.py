@@ -19,6 +19,7 @@ from . import bib
 from .io import data_dir as _data_dir
 from .problems import Problem
 from .reader import TableReader
+from .provenance import check_as_printed, check_inferred
 from .rules import check_activation, check_exercises, check_foreign_keys, check_records, check_screening
 from .schema import DICTIONARY, Schema, SchemaError, load_descriptor, parse
 
@@ -44,6 +45,12 @@ def validate(data_dir=None) -> list[Problem]:
     text; duplicate rows; exercise ids and source keys that do not resolve; progressions that run in
     a circle; medians outside their quartiles; .bib entries that do not parse, text outside entries,
     missing required fields; and the agreement of ``screening.csv`` with the data. No file is modified.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> gd.validate()  # the bundled data; gd.validate("my-data") checks a copy you edited
+    []
     """
     return _validate(data_dir)
 
@@ -89,6 +96,8 @@ def _validate(data_dir=None, careful: bool = False) -> list[Problem]:
     activation = tables.get("emg_activation")
     if activation is not None and activation.ok:
         check_activation(activation, schema.segments_by_muscle)
+        check_as_printed(activation)
+        check_inferred(activation)
     screening, studies = tables.get("screening"), tables.get("studies")
     if screening is not None and screening.ok:
         check_screening(screening, activation if activation is not None and activation.ok else None, bib_keys,
