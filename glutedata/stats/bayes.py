@@ -218,13 +218,7 @@ def _tau_grid(y, v, prior_scale, mu_prior):
     return c, u, lp, dlp, mean, var
 
 
-def posterior(y, v, prior_scale: float = 0.5, mu_prior: tuple[float, float] | None = None) -> BayesResult:
-    """Posterior of the normal-normal hierarchical model y_i ~ N(mu, v_i + tau^2).
-
-    ``y``, ``v``: study estimates and their variances (k >= 1; see :func:`log_mean`).
-    ``prior_scale``: scale of the half-normal prior on tau. ``mu_prior``: ``(mean, sd)`` of a normal
-    prior on mu; ``None`` for the uniform (improper) prior, bayesmeta's default.
-    """
+def _check(y, v, prior_scale, mu_prior) -> tuple[np.ndarray, np.ndarray]:
     y, v = np.atleast_1d(np.asarray(y, dtype=float)), np.atleast_1d(np.asarray(v, dtype=float))
     if y.shape != v.shape or y.ndim != 1 or y.size == 0:
         raise ValueError("y and v must be 1-d and of the same, non-zero length")
@@ -232,7 +226,10 @@ def posterior(y, v, prior_scale: float = 0.5, mu_prior: tuple[float, float] | No
         raise ValueError("y must be finite and v positive and finite")
     if not prior_scale > 0 or (mu_prior is not None and not mu_prior[1] > 0):
         raise ValueError("prior scales must be positive")
-    c, u, lp, dlp, mean, var = _tau_grid(y, v, prior_scale, mu_prior)
+    return y, v
+
+
+def _summarise(c, u, lp, dlp, mean, var) -> BayesResult:
     tau, jac = c * np.sinh(u), c * np.cosh(u)
     g = np.exp(lp - lp.max()) * jac  # density of u, unnormalised
     trap = np.full(u.size, u[1] - u[0])
@@ -245,3 +242,38 @@ def posterior(y, v, prior_scale: float = 0.5, mu_prior: tuple[float, float] | No
         a.setflags(write=False)
     tau_summary = _GridDensity(u, g, g * (dlp * jac + np.tanh(u)), c).summary()
     return BayesResult(*mu.summary(), *pred.summary(), *tau_summary, mu)
+
+
+def posterior(y, v, prior_scale: float = 0.5, mu_prior: tuple[float, float] | None = None) -> BayesResult:
+    """Posterior of the normal-normal hierarchical model y_i ~ N(mu, v_i + tau^2).
+
+    ``y``, ``v``: study estimates and their variances (k >= 1; see :func:`log_mean`).
+    ``prior_scale``: scale of the half-normal prior on tau. ``mu_prior``: ``(mean, sd)`` of a normal
+    prior on mu; ``None`` for the uniform (improper) prior, bayesmeta's default.
+    """
+    y, v = _check(y, v, prior_scale, mu_prior)
+    return _summarise(*_tau_grid(y, v, prior_scale, mu_prior))
+
+
+def posteriors(y, v, prior_scales, mu_prior: tuple[float, float] | None = None) -> list[BayesResult]:
+    """:func:`posterior` under each of several half-normal prior scales, sharing the work.
+
+    The prior enters the log posterior of tau only as -(tau / scale)^2 / 2, so the likelihood computed on
+    the first scale's grid serves the others whenever that grid also covers their posterior's bulk with
+    at least half its points (the test :func:`_tau_grid` applies); otherwise their own grid is built.
+    With many studies the likelihood dominates and the grid is shared; with few, building it is cheap.
+    """
+    first, *rest = prior_scales
+    y, v = _check(y, v, first, mu_prior)
+    c, u, lp, dlp, mean, var = _tau_grid(y, v, first, mu_prior)
+    out = [_summarise(c, u, lp, dlp, mean, var)]
+    t = c * np.sinh(u)
+    for scale in rest:
+        _check(y, v, scale, mu_prior)
+        lp2 = lp + 0.5 * t**2 * (first**-2.0 - scale**-2.0)
+        dlp2 = dlp + t * (first**-2.0 - scale**-2.0)
+        bulk = lp2 > lp2.max() - _DROP
+        covered = not bulk[-1] and (u[0] == 0 or not bulk[0]) and np.count_nonzero(bulk) >= _N // 2
+        out.append(_summarise(c, u, lp2, dlp2, mean, var) if covered
+                   else _summarise(*_tau_grid(y, v, scale, mu_prior)))
+    return out

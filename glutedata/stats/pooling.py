@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..data.bands import BANDS, EDGES, band
 from ..markup import one_line
-from .bayes import log_mean, posterior
+from .bayes import log_mean, posteriors
 from .certainty import band_probabilities, band_range, group_flags
 from .meta import TAU2_METHODS, random_effects, single_study
 
@@ -119,11 +119,10 @@ def _log_single(value: float, v: float, n: float) -> dict:
             "ci_se": se, "ci_df": n - 1, **_band_p(above)}
 
 
-def _bayes(y, v, prior_scale: float) -> dict:
-    """Posterior summaries on the %MVIC scale, Cochran's Q and I² (Higgins) on the log scale."""
+def _bayes(y, v, r) -> dict:
+    """Posterior summaries of ``r`` on the %MVIC scale, Cochran's Q and I² (Higgins) on the log scale."""
     from scipy.special import chdtrc
 
-    r = posterior(y, v, prior_scale=prior_scale)
     w = 1 / v
     q = float(np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2))
     k = len(y)
@@ -134,14 +133,9 @@ def _bayes(y, v, prior_scale: float) -> dict:
             "i2": max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0, **_band_p(r.p_above(np.log(EDGES)))}
 
 
-def _prior_sensitive(y, v, result: dict) -> bool:
-    """Whether the band of the estimate, or the bands its interval spans, differ between the priors
-    of scale 0.3 and 1.0."""
-    looks = []
-    for scale in (PRIOR_SCALES[0], PRIOR_SCALES[-1]):
-        r = _bayes(y, v, scale)
-        looks.append((band(r["estimate"]), band_range(r["ci_low"], r["ci_high"])))
-    return looks[0] != looks[1]
+def _looks(r) -> tuple:
+    """What a reader takes from a posterior: the band of the estimate and the bands its interval spans."""
+    return band(float(np.exp(r.mu_median))), band_range(float(np.exp(r.mu_low)), float(np.exp(r.mu_high)))
 
 
 def pool_values(value, sd, n, statistic: str = "mean", *, model: str = "bayes", prior_scale: float = 0.5,
@@ -176,9 +170,10 @@ def pool_values(value, sd, n, statistic: str = "mean", *, model: str = "bayes", 
         out.update(_log_single(float(value[0]), float(v[0]), float(n[0])))
         out["method"] = "single study (95% CI on the log scale, t on n-1)"
     else:
-        res = _bayes(y, v, prior_scale)
-        out.update(res)
-        out["prior_sensitive"] = _prior_sensitive(y, v, res)
+        # the default and the two priors whose answers decide "prior-sensitive", on one likelihood
+        default, narrow, wide = posteriors(y, v, (prior_scale, PRIOR_SCALES[0], PRIOR_SCALES[-1]))
+        out.update(_bayes(y, v, default))
+        out["prior_sensitive"] = _looks(narrow) != _looks(wide)
         out["method"] = f"Bayesian random effects (log scale, half-normal({prior_scale:g}) prior on tau)"
     if out["imputed"]:
         out["method"] += f"; SD imputed for {out['imputed']} of {k} (CV {cv:.2f})"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from glutedata.stats.bayes import LEVEL, log_mean, posterior
+from glutedata.stats.bayes import LEVEL, log_mean, posterior, posteriors
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = json.loads((ROOT / "tests" / "fixtures" / "bayesmeta-log-scale.json").read_text(encoding="utf-8"))
@@ -156,3 +156,13 @@ def test_repeated_calls_give_identical_results():
 def test_bad_input_is_refused(y, v, kwargs):
     with pytest.raises(ValueError):
         posterior(y, v, **kwargs)
+
+
+@pytest.mark.parametrize("k", [2, 5, 40, 3000])
+def test_posteriors_under_several_priors_equal_separate_posteriors(k):
+    rng = np.random.default_rng(k)
+    y, v = np.log(rng.uniform(15, 90, k)), rng.uniform(0.005, 0.2, k)
+    for scale, shared in zip((0.5, 0.3, 1.0), posteriors(y, v, (0.5, 0.3, 1.0))):
+        alone = posterior(y, v, prior_scale=scale)
+        for key in ("mu_median", "mu_low", "mu_high", "pred_low", "pred_high", "tau_median", "tau_low", "tau_high"):
+            assert getattr(shared, key) == pytest.approx(getattr(alone, key), abs=1e-5), (scale, key)
