@@ -19,6 +19,12 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
 
     In order: an explicit ``path``; ``$GLUTEDATA_DATA``; the ``data/`` folder of a source
     checkout (so researchers' edits are picked up); the copy shipped inside the installed package.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> (gd.data_dir() / "emg_activation.csv").is_file()
+    True
     """
     if path is not None:
         return Path(path)
@@ -29,6 +35,20 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
         return checkout
     from importlib import resources  # only an installed package needs it; importing it costs ~7 ms
     return Path(str(resources.files("glutedata.data") / "bundled"))
+
+
+def protected_dirs(path: str | os.PathLike | None = None) -> list[Path]:
+    """Every data directory glutedata may read: ``path``, ``$GLUTEDATA_DATA``, the checkout's ``data/`` and the
+    copy shipped inside the package. Commands that write files never write inside any of them."""
+    from importlib import resources
+    found = [Path(path)] if path is not None else []
+    if os.environ.get(ENV_VAR):
+        found.append(Path(os.environ[ENV_VAR]))
+    checkout = Path(__file__).resolve().parents[2] / "data"
+    if (checkout / DICTIONARY).is_file():
+        found.append(checkout)
+    found.append(Path(str(resources.files("glutedata.data") / "bundled")))
+    return list(dict.fromkeys(found))
 
 
 def _convert(series: pd.Series, field) -> pd.Series:

@@ -9,7 +9,14 @@ from ..markup import one_line
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with the data: where it is and what it is."""
+    """One thing wrong with the data: where it is and what it is.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> print(gd.Problem("emg_activation.csv", 12, "pct_mvic", "not a number: '4O'"))
+    emg_activation.csv:12: pct_mvic: not a number: '4O'
+    """
 
     file: str
     line: int
@@ -22,7 +29,17 @@ class Problem:
 
 
 class DataError(ValueError):
-    """The data failed validation; ``problems`` lists what is wrong."""
+    """The data failed validation; ``problems`` lists what is wrong.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> try:
+    ...     gd.load("no/such/folder")
+    ... except gd.DataError as e:
+    ...     print(e.problems[0].message)
+    no such data directory
+    """
 
     def __init__(self, problems):
         self.problems = list(problems)

@@ -4,9 +4,11 @@ any other line is read from where it starts by the csv module."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +16,35 @@ import numpy as np
 
 from .problems import Problem
 from .scan import Column, Scan, concat, delimiter, encode, parse_ranges, quote_hint
-from .schema import Table
+from .schema import MAX_CELL_BYTES, Table, cell_too_large
 
 BOM = b"\xef\xbb\xbf"
 SMALL_FILE = 1 << 20  # bytes: below this the numpy scan costs more than it saves
+# While a table is read, the csv module's field limit (128 KiB by default, which pandas does not have) is lifted
+# to this, so a cell of any size is read and then reported by its size, at its place, as rules.check_value does.
+FIELD_LIMIT = (1 << 31) - 1  # the largest a C long holds on every platform
+
+_limit_lock = threading.Lock()
+_limit_users = 0
+_limit_saved = csv.field_size_limit()
+
+
+@contextlib.contextmanager
+def any_field_size() -> Iterator[None]:
+    """Lift the csv module's field size limit (a setting of the whole process) while the block runs; the
+    limit is put back when the last block that lifted it ends."""
+    global _limit_users, _limit_saved
+    with _limit_lock:
+        if _limit_users == 0:
+            _limit_saved = csv.field_size_limit(FIELD_LIMIT)
+        _limit_users += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _limit_users -= 1
+            if _limit_users == 0:
+                csv.field_size_limit(_limit_saved)
 
 
 class TableReader:
@@ -39,7 +66,7 @@ class TableReader:
 
     def _read(self) -> bool:
         try:
-            with open(self.path, "rb") as f:
+            with any_field_size(), open(self.path, "rb") as f:
                 first = f.readline()
                 # the fast reader pays off only on large files; a small one is read line by line at once
                 if self.careful or not first.endswith(b"\n") or os.fstat(f.fileno()).st_size < SMALL_FILE:
@@ -148,6 +175,11 @@ class TableReader:
         ok = True
         seen = set()
         for name in self.header:
+            size = len(name.encode("utf-8", "surrogatepass"))
+            if size > MAX_CELL_BYTES:
+                self.add(1, "-", f"a column name: {cell_too_large(size)}")
+                ok = False
+                continue
             if name in seen:
                 self.add(1, name, "column appears twice")
                 ok = False

@@ -14,7 +14,7 @@ from . import bib, numbers
 from .arguments import suggestion
 from .reader import TableReader
 from .scan import Column
-from .schema import Field
+from .schema import MAX_CELL_BYTES, Field, cell_too_large
 
 TRUE_FALSE = {"true", "false"}
 # control characters other than the line breaks CSV itself uses
@@ -30,6 +30,10 @@ def _markup(value: str) -> str | None:
 
 def check_value(f: Field, value: str) -> str | None:
     """The message for a bad value, or None when it is fine."""
+    if len(value) * 4 > MAX_CELL_BYTES:  # a UTF-8 character takes at most 4 bytes
+        size = len(value.encode("utf-8", "surrogatepass"))
+        if size > MAX_CELL_BYTES:
+            return cell_too_large(size)
     if CONTROL.search(value):
         return "contains a control character"
     if value != value.strip():
@@ -44,12 +48,23 @@ def check_value(f: Field, value: str) -> str | None:
         return f"'{value}' is not one of: {', '.join(f.enum)}{suggestion(value, f.enum)}"
     # Table Schema patterns match the whole value (as frictionless reads them)
     if f.pattern and not re.fullmatch(f.pattern, value):
-        return f"'{value}' does not match the pattern {f.pattern}"
+        return pattern_message(f, value)
     if f.type == "string" and not f.enum:
         why = _markup(value)
         if why:
             return f"{why}; data are shown as plain text"
     return None
+
+
+def pattern_message(f: Field, value: str) -> str:
+    """A value that does not have its field's form, said in the dictionary's words, with the nearest value
+    that has it: contributors read 'Table N', not a regular expression."""
+    if not f.pattern_description:
+        return f"'{value}' does not have the form of a {f.name} ({f.pattern})"
+    lowered = value.lower()
+    near = (lowered, value.capitalize(), re.sub(r"[\s_]+", "-", lowered), re.sub(r"[\s_-]+", "", lowered))
+    hint = next((c for c in near if c != value and re.fullmatch(f.pattern, c)), None)
+    return f"'{value}': {f.name} must be {f.pattern_description}" + (f"; did you mean '{hint}'?" if hint else "")
 
 
 def _repeats(*codes: np.ndarray) -> tuple[list[int], list[int]]:
@@ -91,19 +106,25 @@ def check_records(t: TableReader) -> None:
             t.add(int(t.lines[row]), "-", f"duplicate row: same {', '.join(key)} as line {int(t.lines[first])}")
 
 
-def check_foreign_keys(t: TableReader, known: dict[str, tuple[str, set[str]]]) -> None:
+def check_foreign_keys(t: TableReader, known: dict[str, tuple[str, set[str]]],
+                       said: dict[str, set[str] | None] | None = None) -> None:
     """Every value of a foreign-key field must exist in the resource the dictionary points it at.
 
     ``known`` maps a resource name to (its file name, the set of its key values); resources whose
-    keys could not be read are absent, and their references are not checked.
+    keys could not be read are absent, and their references are not checked. ``said`` maps a field to
+    the values another check reports (``None``: all of them), which are not reported again here.
     """
+    said = said or {}
     for field, resource, _ in t.table.foreign_keys:
-        if resource not in known or field not in t.header:
+        if resource not in known or field not in t.header or (field in said and said[field] is None):
             continue
         path, values = known[resource]
+        skip, f = said.get(field) or set(), t.table.field(field)
         col = t.columns[field]
+        # a value that is not even well-formed is reported once, by its own check (check_records)
         _report(t, field, col, {i: f"unknown {field} '{v}' (not in {path})" for i in col.used()
-                                if (v := col.values[i]) and v not in values})
+                                if (v := col.values[i]) and v not in values and v not in skip
+                                and check_value(f, v) is None})
 
 
 def _number(text: str) -> float:
@@ -118,10 +139,12 @@ def _numbers(col: Column) -> np.ndarray:
 def check_activation(t: TableReader, segments_by_muscle: dict) -> None:
     muscle, segment = t.columns["muscle"], t.columns["segment"]
     pair = muscle.codes.astype(np.int64) * len(segment.values) + segment.codes
+    # a segment outside the vocabulary is reported once, by the vocabulary check with its suggestion
+    vocabulary = set(t.table.field("segment").enum or ())
     for p in pd.unique(pair).tolist():
         m, s = muscle.values[p // len(segment.values)], segment.values[p % len(segment.values)]
         allowed = segments_by_muscle.get(m)
-        if allowed and s and s not in allowed:
+        if allowed and s and s not in allowed and (s in vocabulary or not vocabulary):
             for line in t.lines[pair == p].tolist():
                 t.add(line, "segment", f"'{s}' is not a segment of {m} (allowed: {', '.join(allowed)})")
     value, q1, q3 = (_numbers(t.columns[name]) for name in ("pct_mvic", "q1", "q3"))
@@ -198,33 +221,80 @@ def _first_lines(t: TableReader, name: str) -> dict[str, int]:
     return {col.values[c]: line for c, line in zip(codes.tolist(), t.lines[first].tolist())}
 
 
+def studied(activation: TableReader) -> dict[str, int]:
+    """The well-formed study keys of ``emg_activation.csv``, each with the line of its first row. A malformed
+    key is reported by its own check, not as a study whose screening row, appraisal or .bib entry is missing."""
+    field = activation.table.field("source")
+    return {k: line for k, line in _first_lines(activation, "source").items() if k and check_value(field, k) is None}
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _keys(t: TableReader | None, value: str | None = None) -> dict[str, str] | None:
+    """key -> ``value`` column of a table (the first row of a key), or None when the table cannot show that a
+    key is missing from it (not read, or a record that could not be read)."""
+    if t is None or not t.complete:
+        return None
+    keys, values = t.columns["key"].text(), t.columns[value].text() if value else None
+    out: dict[str, str] = {}
+    for i, k in enumerate(keys):
+        out.setdefault(k, values[i] if values else "")
+    return out
+
+
+def check_studies(activation: TableReader, screening: TableReader | None, studies: TableReader | None,
+                  bib_keys: set[str] | None, bib_name: str) -> None:
+    """A study with rows needs a screening row marked extracted, an appraisal row and a .bib entry. Whatever it
+    lacks is said in one problem, at its first row in ``emg_activation.csv``: a study added without its other
+    pieces is one cause, however many rows it has."""
+    status, appraised = _keys(screening, "status"), _keys(studies)
+    for key, line in studied(activation).items():
+        missing = []
+        if status is not None and key not in status:
+            missing.append("is not in screening.csv")
+        elif status is not None and status[key] != "extracted":
+            missing.append(f"is not screened as extracted in screening.csv (status '{status[key]}')")
+        if appraised is not None and key not in appraised:
+            missing.append("has no appraisal row in studies.csv")
+        if bib_keys is not None and key not in bib_keys:
+            missing.append(f"has no entry in {bib_name}")
+        if missing:
+            activation.add(line, "source", f"'{key}' has rows but {_and(missing)}")
+
+
 def check_screening(t: TableReader, activation: TableReader | None, bib_keys: set[str] | None,
                      studies: TableReader | None) -> None:
+    """Each study screened as extracted has a usable key, the page read, and rows, an appraisal and a .bib
+    entry (said once per study; a study with rows is reported by :func:`check_studies` instead)."""
     used = _first_lines(activation, "source") if activation is not None else {}
-    # the last appraisal row of a key stands for it
-    appraised = dict(zip(studies.columns["key"].text(), studies.lines.tolist())) if studies is not None else None
+    appraised = _keys(studies)
     extracted, screened = set(), set()
     rows = zip(t.lines.tolist(), *(t.columns[c].text() for c in ("key", "status", "url")))
     for line, key, status, url in rows:
         screened.add(key)
-        if status == "extracted":
-            extracted.add(key)
-            if not bib.KEY_PATTERN.match(key):
-                t.add(line, "key", f"extracted study '{key}' needs a surnameYEAR[a-z] key")
-            if activation is not None and activation.complete and key not in used:
-                t.add(line, "status", f"'{key}' is screened as extracted but has no rows in emg_activation.csv")
-            if bib_keys is not None and key not in bib_keys:
-                t.add(line, "key", f"'{key}' is screened as extracted but has no entry in sources.bib")
-            if not url:
-                t.add(line, "url", "an extracted study needs the url of the page read")
-            if appraised is not None and studies.complete and key not in appraised:
-                t.add(line, "key", f"'{key}' is screened as extracted but has no appraisal row in studies.csv")
-    if not t.complete:
+        if status != "extracted":
+            continue
+        extracted.add(key)
+        if not bib.KEY_PATTERN.match(key):
+            t.add(line, "key", f"extracted study '{key}' needs a surnameYEAR[a-z] key")
+        if not url:
+            t.add(line, "url", "an extracted study needs the url of the page read")
+        if key in used:
+            continue
+        lacks = ["no rows in emg_activation.csv"] if activation is not None and activation.complete else []
+        if appraised is not None and key not in appraised:
+            lacks.append("no appraisal row in studies.csv")
+        if bib_keys is not None and key not in bib_keys:
+            lacks.append("no entry in sources.bib")
+        if lacks:
+            t.add(line, "status" if activation is not None and activation.complete else "key",
+                  f"'{key}' is screened as extracted but has {_and(lacks)}")
+    if not t.complete or studies is None:
         return  # the study may be on a line of screening.csv that could not be read
-    # a key missing from screening.csv altogether is reported once, by the foreign key
-    for key, line in used.items():
-        if key and key in screened and key not in extracted:
-            activation.add(line, "source", f"'{key}' has rows but is not screened as extracted in screening.csv")
-    for key, line in (appraised or {}).items():
-        if key in screened and key not in extracted:
+    # the last appraisal row of a key stands for it
+    for key, line in dict(zip(studies.columns["key"].text(), studies.lines.tolist())).items():
+        # a study with rows and the wrong status is reported once, at its rows (check_studies)
+        if key in screened and key not in extracted and key not in used:
             studies.add(line, "key", f"'{key}' is appraised but not screened as extracted in screening.csv")

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..markup import Markdown, md
+from ..markup import Markdown, md, one_line
 from .problems import DataError, Problem
 
 DICTIONARY = "datapackage.json"
+# The most a cell of any table may hold, in bytes of UTF-8: ten times the longest note any study needs.
+# Validation reports a larger value at its place; it also keeps a cell under the csv module's field limit.
+MAX_CELL_BYTES = 10_000
+MAX_CELL_TEXT = "10 kB"
+
+
+def cell_too_large(size: int) -> str:
+    """The problem of a cell of ``size`` bytes, over :data:`MAX_CELL_BYTES`."""
+    return f"value is {size:,} bytes; the most a cell may hold is {MAX_CELL_TEXT}"
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,8 @@ class Field:
     maximum: float | None = None
     pattern: str | None = None
     unique: bool = False
+    # the pattern in plain words ("'abstract' or 'Table N' (e.g. 'Table 2')"), for messages and docs
+    pattern_description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ def _field(d: dict) -> Field:
         maximum=c.get("maximum"),
         pattern=c.get("pattern"),
         unique=bool(c.get("unique", False)),
+        pattern_description=d.get("pattern_description"),
     )
 
 
@@ -122,6 +135,8 @@ def _shape(descriptor) -> None:
                 raise SchemaError(f"{where}.schema.fields[{j}]", "each field needs a name")
             if not isinstance(f.get("constraints", {}), dict):
                 raise SchemaError(f"{where}.schema.fields[{j}].constraints", "must be an object")
+            if not isinstance(f.get("pattern_description", ""), str):
+                raise SchemaError(f"{where}.schema.fields[{j}].pattern_description", "must be a string")
             enum = f.get("constraints", {}).get("enum")
             if enum is not None and not (isinstance(enum, list) and all(isinstance(e, str) for e in enum)):
                 raise SchemaError(f"{where}.schema.fields[{j}].constraints.enum", "must be a list of strings")
@@ -212,6 +227,44 @@ def read_schema(data_dir: Path) -> Schema:
         raise DataError([Problem(DICTIONARY, getattr(e, "line", 1), where, message)]) from None
 
 
+def _allowed(f: Field) -> str:
+    """The values a field allows, as one line: its vocabulary, its range or its pattern (in words when the
+    dictionary gives them)."""
+    allowed = ", ".join(f.enum) if f.enum else ""
+    if f.minimum is not None or f.maximum is not None:
+        allowed = f"{'' if f.minimum is None else f.minimum} to {'' if f.maximum is None else f.maximum}"
+    if f.pattern:
+        allowed = allowed or f.pattern_description or f.pattern
+    return allowed
+
+
+def dictionary_text(schema: Schema, width: int = 100) -> str:
+    """The data dictionary as plain text for a terminal: each table, then each column with its type, unit,
+    allowed values, example and description. Text from the descriptor is put on one line with control
+    characters escaped (:func:`glutedata.markup.one_line`), then wrapped."""
+    def wrap(text: str, indent: str) -> list[str]:
+        return textwrap.wrap(one_line(text), width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False) or []
+
+    out = []
+    for t in schema.tables.values():
+        out += [one_line(t.path), *wrap(t.description, "  "), ""]
+        for f in t.fields:
+            kind = ", ".join(x for x in (f.type, f.unit and f"unit {f.unit}", "required" if f.required else "") if x)
+            out.append(f"  {one_line(f.name)} ({one_line(kind)})")
+            out += wrap(f.description, "      ")
+            if _allowed(f):
+                out += wrap(f"allowed: {_allowed(f)}", "      ")
+            if f.example not in (None, ""):
+                out += wrap(f"example: {f.example}", "      ")
+        out.append("")
+    required = "; ".join(f"{'any other type' if t == '*' else '@' + t}: {', '.join(f)}"
+                         for t, f in schema.bib_required.items())
+    out += [one_line(schema.bib_path), *wrap(f"Required fields by entry type ({required}); "
+                                             f"recommended: {', '.join(schema.bib_recommended)}.", "  ")]
+    return "\n".join(out)
+
+
 def dictionary_markdown(schema: Schema) -> str:
     """The data dictionary as Markdown tables, for the docs and the rendered site.
 
@@ -223,11 +276,7 @@ def dictionary_markdown(schema: Schema) -> str:
         out.append("| column | type | unit | required | allowed values | example | description |")
         out.append("|---|---|---|---|---|---|---|")
         for f in t.fields:
-            allowed = ", ".join(f.enum) if f.enum else ""
-            if f.minimum is not None or f.maximum is not None:
-                allowed = f"{'' if f.minimum is None else f.minimum} to {'' if f.maximum is None else f.maximum}"
-            if f.pattern:
-                allowed = allowed or f.pattern
+            allowed = _allowed(f)
             out.append(
                 f"| {md(f.name)} | {md(f.type)} | {md(f.unit or '')} | {'yes' if f.required else ''} | {md(allowed)} "
                 f"| {md(f.example)} | {md(f.description)} |"

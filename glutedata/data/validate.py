@@ -16,14 +16,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import bib
+from .advisories import bib_warnings, table_warnings
 from .io import data_dir as _data_dir
 from .problems import Problem
-from .reader import TableReader
 from .provenance import check_as_printed, check_inferred
-from .rules import check_activation, check_exercises, check_foreign_keys, check_records, check_screening
+from .reader import TableReader
+from .rules import (
+    check_activation,
+    check_exercises,
+    check_foreign_keys,
+    check_records,
+    check_screening,
+    check_studies,
+    studied,
+)
 from .schema import DICTIONARY, Schema, SchemaError, load_descriptor, parse
 
-__all__ = ["Problem", "validate"]
+__all__ = ["Problem", "validate", "validate_with_warnings"]
 
 
 def _dictionary(folder: Path) -> tuple[Schema | None, list[Problem]]:
@@ -44,7 +53,9 @@ def validate(data_dir=None) -> list[Problem]:
     bounds), closed vocabularies and whole-value patterns from ``datapackage.json``; markup in free
     text; duplicate rows; exercise ids and source keys that do not resolve; progressions that run in
     a circle; medians outside their quartiles; .bib entries that do not parse, text outside entries,
-    missing required fields; and the agreement of ``screening.csv`` with the data. No file is modified.
+    missing required fields; and the agreement of ``screening.csv`` with the data (what a study with rows
+    lacks is one problem, at its first row). No file is modified. Warnings (valid but probably not meant)
+    are left out: :func:`validate_with_warnings` gives both.
 
     Examples
     --------
@@ -55,8 +66,17 @@ def validate(data_dir=None) -> list[Problem]:
     return _validate(data_dir)
 
 
-def _validate(data_dir=None, careful: bool = False) -> list[Problem]:
-    """:func:`validate`; ``careful`` reads every line of every table with the line-by-line reader."""
+def validate_with_warnings(data_dir=None) -> tuple[list[Problem], list[Problem]]:
+    """The problems of :func:`validate` and, read in the same pass, the warnings
+    (:mod:`glutedata.data.advisories`): what is valid but probably not meant. Warnings never make data
+    invalid, so :func:`validate` leaves them out."""
+    warnings: list[Problem] = []
+    return _validate(data_dir, warnings=warnings), warnings
+
+
+def _validate(data_dir=None, careful: bool = False, warnings: list[Problem] | None = None) -> list[Problem]:
+    """:func:`validate`; ``careful`` reads every line of every table with the line-by-line reader; the warnings
+    of the tables that could be read are added to ``warnings`` when given."""
     folder = _data_dir(data_dir)
     if not folder.is_dir():
         return [Problem(DICTIONARY, 0, "-", f"no data directory at {folder}")]
@@ -66,6 +86,7 @@ def _validate(data_dir=None, careful: bool = False) -> list[Problem]:
 
     bib_path = folder / schema.bib_path
     bib_keys: set[str] | None = None
+    entries: dict[str, dict] = {}
     if bib_path.is_file():
         entries, bib_problems = bib.parse(bib_path, schema.bib_required)
         problems += [Problem(bib_path.name, p.line, p.field, p.message) for p in bib_problems]
@@ -90,17 +111,25 @@ def _validate(data_dir=None, careful: bool = False) -> list[Problem]:
     exercises = tables.get("exercises")
     if exercises is not None and exercises.ok:
         check_exercises(exercises)
+    activation, screening, studies = (t if t is not None and t.ok else None
+                                      for t in map(tables.get, ("emg_activation", "screening", "studies")))
+    with_rows = set(studied(activation)) if activation is not None else set()
     for t in tables.values():
         if t.ok:
-            check_foreign_keys(t, known)
-    activation = tables.get("emg_activation")
-    if activation is not None and activation.ok:
+            # what a study with rows lacks in screening.csv is said once, at its rows, by check_studies
+            said = {"source": None} if t is activation else {"key": with_rows} if t is studies else {}
+            check_foreign_keys(t, known, said)
+    if activation is not None:
         check_activation(activation, schema.segments_by_muscle)
         check_as_printed(activation)
         check_inferred(activation)
-    screening, studies = tables.get("screening"), tables.get("studies")
-    if screening is not None and screening.ok:
-        check_screening(screening, activation if activation is not None and activation.ok else None, bib_keys,
-                         studies if studies is not None and studies.ok else None)
+        check_studies(activation, screening, studies, bib_keys, bib_path.name)
+    if screening is not None:
+        check_screening(screening, activation, bib_keys, studies)
+    if warnings is not None:
+        warnings += bib_warnings(entries, bib_path.name)
+        for t in tables.values():
+            warnings += table_warnings(t) if t.ok else []
+        warnings.sort(key=lambda p: (p.file, p.line, p.field, p.message))
     # order=True compares (file, line, field, message); sorting by that tuple is the same order, faster
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.field, p.message))

@@ -18,6 +18,7 @@ import pandas as pd
 from .._version import __version__
 from ..data import bib
 from ..data.arguments import check_filters, choice
+from ..data.files import has_generator_meta, replacing, with_generator_meta, write_atomic
 from ..data.loaders import exercises as vocabulary_of
 from ..data.loaders import load, metadata, sources
 from ..query.ranking import progression, rank
@@ -84,6 +85,13 @@ def handout(segment, *, equipment=None, weight_bearing=None, steps: int = 4, tit
     hurts; the small print gives the evidence (band, k, n, sources) behind each step. ``path`` is a data
     directory as for :func:`glutedata.load`. Raises ValueError for arguments outside the data dictionary
     or unknown exercise ids, and :class:`NoEvidence` when nothing has been measured for the filters.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> html = gd.handout("posterior", equipment="none", steps=3)
+    >>> html.startswith("<!DOCTYPE html>")  # save it as .html and print it from a browser
+    True
     """
 
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -131,6 +139,17 @@ def handout(segment, *, equipment=None, weight_bearing=None, steps: int = 4, tit
         version=meta.get("version") or "?", created=day(meta.get("created")), package=__version__)
 
 
+def is_handout(path) -> bool:
+    """Whether a file is a sheet :func:`write_handout` wrote (it carries glutedata's generator meta)."""
+    return has_generator_meta(Path(path))
+
+
+def write_handout(html: str, path) -> Path:
+    """Write a sheet made by :func:`handout` to ``path`` (through a temporary file, so a failed write leaves the
+    old file whole), marked with glutedata's generator meta so :func:`is_handout` knows it again."""
+    return write_atomic(path, with_generator_meta(html, __version__))
+
+
 def find_chromium() -> str | None:
     """Chromium's executable: ``$GLUTEDATA_CHROMIUM``, else ``chromium`` or ``chromium-browser`` on the PATH."""
     return os.environ.get("GLUTEDATA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -139,7 +158,9 @@ def find_chromium() -> str | None:
 def print_pdf(html, pdf, *, chromium: str | None = None, timeout: float = 120) -> Path:
     """Print an HTML file to PDF with headless Chromium (A4 from the page's CSS, no header or footer).
 
-    Raises FileNotFoundError when Chromium is not installed and RuntimeError when printing fails.
+    Chromium prints to a temporary file beside ``pdf``, which replaces ``pdf`` only once it is complete: a
+    failed print leaves an existing ``pdf`` as it was. Raises FileNotFoundError when Chromium is not installed
+    and RuntimeError when printing fails.
     """
     exe = chromium or find_chromium()
     if not exe:
@@ -147,18 +168,19 @@ def print_pdf(html, pdf, *, chromium: str | None = None, timeout: float = 120) -
                                 "`apt-get install chromium`, or set GLUTEDATA_CHROMIUM); the HTML file prints "
                                 "from any browser too")
     source, target = Path(html).resolve(), Path(pdf).resolve()
-    target.unlink(missing_ok=True)  # so a PDF left from an earlier run cannot pass for this one
-    with tempfile.TemporaryDirectory() as profile:  # a fresh profile: no first-run work, no lock on a shared one
+    # a fresh profile: no first-run work, no lock on a shared one; the temporary file is new, so a PDF left
+    # from an earlier run cannot pass for this one
+    with tempfile.TemporaryDirectory() as profile, replacing(target) as printed:
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", f"--user-data-dir={profile}",
-               f"--print-to-pdf={target}", source.as_uri()]
+               f"--print-to-pdf={printed}", source.as_uri()]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"Chromium did not finish printing {source.name} within {timeout:.0f} s") from None
         except OSError as e:  # e.g. GLUTEDATA_CHROMIUM names a file that is not there
             raise FileNotFoundError(f"cannot run Chromium ({exe}): {e.strerror or e}") from None
-    if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-        detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"Chromium could not print {source.name} (exit {done.returncode}): {detail}")
+        if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
+            detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"Chromium could not print {source.name} (exit {done.returncode}): {detail}")
     return target

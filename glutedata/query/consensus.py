@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data.arguments import suggestion
 from ..data.loaders import load
+from ..data.ranges import whole_number
 from ..stats.network import bootstrap_ranks, network_gls, p_scores, plackett_luce
 from ..stats.pooling import per_study, pool
 from .select import STATISTIC_PREFERENCE, filter_rows
@@ -74,7 +75,17 @@ def consensus(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, e
     keys used), disconnected (exercises outside the reference's component), model, tau2,
     left_out (notes on rows and studies not used), comparisons (a frame of the head-to-head pairs:
     exercise_a, exercise_b, studies, sources).
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> net = gd.consensus("whole")
+    >>> net.columns[:6].tolist()
+    ['exercise', 'name', 'ratio', 'ratio_ci_low', 'ratio_ci_high', 'p_score']
+    >>> net.attrs["reference"] in set(net["exercise"])
+    True
     """
+    seed, n_boot = whole_number("seed", seed, 0), whole_number("n_boot", n_boot, 1)
     if df is None:
         df = load()
     rows = filter_rows(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,

@@ -11,6 +11,7 @@ import pandas as pd
 from ..data.io import data_dir
 from ..data.loaders import load
 from ..data.problems import Problem
+from ..data.reader import any_field_size
 from ..data.schema import read_schema
 from .ranking import rank
 
@@ -23,7 +24,7 @@ def study_lines(folder, key: str) -> dict[str, set[int]]:
     lines: dict[str, set[int]] = {}
     for name, column in owner.items():
         path = folder / schema.tables[name].path
-        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        with any_field_size(), open(path, encoding="utf-8", errors="replace", newline="") as f:
             reader = csv.reader(f)
             header = next(reader, [])
             if column not in header:
@@ -47,28 +48,79 @@ def study_problems(problems: list[Problem], folder, key: str) -> list[Problem]:
     return [p for p in problems if p.line <= 1 or p.line in own.get(p.file, set())]
 
 
-def preview(key: str, folder=None) -> pd.DataFrame:
-    """Where the study's values land: for each muscle and segment it measured, its exercises' place in
-    :func:`glutedata.rank` (all populations) with and without the study."""
-    df = load(folder, validate=False)
+PREVIEW_COLUMNS = ["muscle", "segment", "exercise", "variant", "statistic", "population", "value",
+                   "estimate_without", "estimate_with", "place_without", "place_with", "k_with", "note"]
+
+
+def _place(ranked: pd.DataFrame, exercise: str):
+    """The exercise's row of a ranking and its place among the exercises ranked on the same statistic (as the
+    exercise pages give it), or (None, '-')."""
+    hit = ranked.index[ranked["exercise"] == exercise]
+    if not len(hit):
+        return None, "-"
+    row = ranked.loc[hit[0]]
+    same = ranked[ranked["statistic"] == row["statistic"]].reset_index(drop=True)
+    return row, f"{int(same.index[same['exercise'] == exercise][0]) + 1} of {len(same)}"
+
+
+def preview(key: str, folder=None, *, population="healthy", include_flagged: bool = False,
+            df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where a study's values land in :func:`glutedata.rank`, in the scope rank() and the exercise pages use
+    (``population``, studies with appraisal concerns left out unless ``include_flagged``, one statistic per
+    exercise: means before medians before peaks).
+
+    One row per value of the study (each exercise, variant, statistic and population), with the exercise's
+    pooled estimate and its place among the exercises ranked on the same statistic, without and with the
+    study; ``k_with`` is the number of studies behind the estimate with it, and ``note`` says why a value does
+    not count. ``attrs["heading"]`` says the scope in words.
+    """
+    df = load(folder, validate=False) if df is None else df
     mine = df[df["source"] == key]
+    flagged = "concerns" in mine and mine["concerns"].notna().any()
     rows = []
-    for (muscle, segment), g in mine.groupby(["muscle", "segment"], observed=True):
-        with_it = rank(segment, str(muscle), population=None, df=df, include_flagged=True).reset_index(drop=True)
-        without = rank(segment, str(muscle), population=None, df=df[df["source"] != key],
-                       include_flagged=True).reset_index(drop=True)
-        for ex in sorted(set(g["exercise"])):
-            now = with_it.index[with_it["exercise"] == ex]
-            before = without.index[without["exercise"] == ex]
-            rows.append({"muscle": muscle, "segment": segment, "exercise": ex,
-                         "rank_with_study": int(now[0]) + 1 if len(now) else None,
-                         "of": len(with_it),
-                         "rank_without_study": int(before[0]) + 1 if len(before) else None,
-                         "estimate_with_study": float(with_it.loc[now[0], "estimate"]) if len(now) else None})
-    return pd.DataFrame(rows, columns=["muscle", "segment", "exercise", "rank_with_study", "of",
-                                       "rank_without_study", "estimate_with_study"])
+    for (muscle, segment), values in mine.groupby(["muscle", "segment"], observed=True, sort=True):
+        with_it = rank(str(segment), str(muscle), population=population, df=df, include_flagged=include_flagged)
+        without = rank(str(segment), str(muscle), population=population, df=df[df["source"] != key],
+                       include_flagged=include_flagged)
+        for r in values.itertuples(index=False):
+            now, place_with = _place(with_it, r.exercise)
+            before, place_without = _place(without, r.exercise)
+            if population is not None and r.population != population:
+                note = f"not ranked: population '{r.population}' (the preview ranks {population} only)"
+            elif flagged and not include_flagged:
+                note = "left out: the study's appraisal records concerns (--include-flagged keeps it)"
+            elif now is None or now["statistic"] != r.statistic:
+                note = f"not used: the ranking uses {now['statistic'] if now is not None else 'other'} values here"
+            else:
+                others = int(now["k"]) - 1
+                note = "the only study of this exercise" if others == 0 else f"pooled with {others} other stud" \
+                    + ("y" if others == 1 else "ies")
+            rows.append({"muscle": str(muscle), "segment": str(segment), "exercise": r.exercise,
+                         "variant": "" if pd.isna(r.variant) else str(r.variant), "statistic": str(r.statistic),
+                         "population": str(r.population), "value": float(r.pct_mvic),
+                         "estimate_without": float(before["estimate"]) if before is not None else None,
+                         "estimate_with": float(now["estimate"]) if now is not None else None,
+                         "place_without": place_without, "place_with": place_with,
+                         "k_with": int(now["k"]) if now is not None else None, "note": note})
+    out = pd.DataFrame(rows, columns=PREVIEW_COLUMNS).astype({"k_with": "Int64", "estimate_without": "Float64",
+                                                               "estimate_with": "Float64"})
+    scope = [f"population {population}" if population is not None else "every population",
+             "flagged studies kept" if include_flagged else "studies with appraisal concerns left out",
+             "means before medians before peaks"]
+    out.attrs["heading"] = (f"Where {key}'s values land in rank() ({'; '.join(scope)}); places are among the "
+                            "exercises ranked on the same statistic, as on the exercise pages:")
+    return out
 
 
 def known_study(folder, key: str) -> bool:
     folder = Path(data_dir(folder))
     return bool(study_lines(folder, key))
+
+
+def study_findings(folder, key: str, problems: list[Problem], warnings: list[Problem]):
+    """The problems and the warnings that concern study ``key`` (:func:`study_problems`), or None when the data
+    holds nothing of it."""
+    with any_field_size():  # a cell too large for the csv module is one of the problems, not a crash
+        if not known_study(folder, key):
+            return None
+        return study_problems(problems, folder, key), study_problems(warnings, folder, key)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data.loaders import exercises, load
+from ..data.ranges import whole_number
+from ..markup import one_line
 
 GAP_GRID = {
     "gluteus_medius": ("anterior", "middle", "posterior", "whole"),
@@ -20,7 +22,20 @@ def gaps(df: pd.DataFrame | None = None, vocabulary: pd.DataFrame | None = None,
 
     Returns exercise, name, muscle, segment, k (studies with any value there) and ``evidence``
     ("none" or "single study"), for the seed exercises (all exercises with ``seed_only=False``).
+    ``max_studies`` is a whole number of at least 0; anything else raises ValueError.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> missing = gd.gaps()
+    >>> missing.columns.tolist()
+    ['exercise', 'name', 'muscle', 'segment', 'k', 'evidence']
+    >>> sorted(missing["evidence"].unique())
+    ['none', 'single study']
     """
+    max_studies = whole_number("max_studies", max_studies, 0)
+    if not isinstance(seed_only, bool):
+        raise ValueError(f"seed_only must be True or False, got {one_line(repr(seed_only))[:80]}")
     df = load() if df is None else df
     vocab = exercises() if vocabulary is None else vocabulary
     if seed_only:

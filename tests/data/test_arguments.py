@@ -103,6 +103,7 @@ def test_load_reads_what_validate_accepts(data_copy):
         with pytest.raises(gd.DataError, match="pct_mvic"):
             gd.load(data_copy)
     edit_cell(data_copy / "emg_activation.csv", 2, "pct_mvic", "+4.8e1")
+    edit_cell(data_copy / "emg_activation.csv", 2, "as_printed", "48% ± 11,321")
     edit_cell(data_copy / "emg_activation.csv", 2, "n", "0012")
     loaded = gd.load(data_copy)
     assert loaded.loc[0, "pct_mvic"] == 48.0 and loaded.loc[0, "n"] == 12
@@ -194,3 +195,50 @@ def test_cli_rank_consensus_and_include_flagged(capsys):
     assert "certainty" in plain and "Left out for appraisal concerns" in plain
     assert main(["rank", "--segment", "whole", "--include-flagged"]) == 0
     assert "star-excursion-balance" in capsys.readouterr().out and "star-excursion-balance" not in plain
+
+
+NUMERIC = [  # (call, argument named in the message)
+    (lambda v: gd.gaps(max_studies=v), "max_studies"),
+    (lambda v: gd.handout("whole", steps=v), "steps"),
+]
+
+
+@pytest.mark.parametrize("call, argument", NUMERIC)
+@pytest.mark.parametrize("value", [-1, 1.5, "2", True, None, float("nan")])
+def test_numeric_arguments_reject_wrong_types_and_ranges(call, argument, value):
+    if argument == "steps" and value == -1:
+        value = 0
+    with pytest.raises(ValueError) as err:
+        call(value)
+    message = str(err.value)
+    assert message.startswith(f"{argument} must be") and "\n" not in message, message
+
+
+def test_gaps_counts_with_any_whole_number_of_studies(df):
+    assert gd.gaps(df, max_studies=0)["k"].eq(0).all()
+    assert len(gd.gaps(df, max_studies=10**6)) >= len(gd.gaps(df, max_studies=1))
+    with pytest.raises(ValueError, match="seed_only must be True or False"):
+        gd.gaps(df, seed_only="yes")
+
+
+def test_range_checks_name_the_argument_and_the_range():
+    from glutedata.data.ranges import number_in, whole_number
+    assert whole_number("n_boot", 1000, 1) == 1000 and whole_number("seed", __import__("numpy").int64(3)) == 3
+    with pytest.raises(ValueError, match=r"^n_boot must be a whole number of at least 1, got 0$"):
+        whole_number("n_boot", 0, 1)
+    with pytest.raises(ValueError, match=r"^steps must be a whole number from 1 to 50, got 2\.0$"):
+        whole_number("steps", 2.0, 1, 50)
+    assert number_in("level", 0.9, 0, 1, open_low=True, open_high=True) == 0.9
+    for bad in (0, 1, 1.5, float("inf"), True, "0.9"):
+        with pytest.raises(ValueError, match=r"^level must be a number strictly between 0 and 1, got "):
+            number_in("level", bad, 0, 1, open_low=True, open_high=True)
+
+
+@pytest.mark.parametrize("argv", [["handout", "--segment", "whole", "--steps", "0"],
+                                  ["handout", "--segment", "whole", "--steps", "two"],
+                                  ["rank", "--segment", "whole", "--consensus", "--seed", "-1"],
+                                  ["build-site", "--timeout", "0"]])
+def test_cli_numbers_out_of_range_are_usage_errors(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "expected a whole number of at least" in err and "Traceback" not in err

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import glutedata as gd
-from glutedata.data.release import citation_cff, file_record, stamped
+from glutedata.data.release import citation_cff, file_record, stale, stamped
 
 from ..conftest import DATA, ROOT, edit_cell
 
@@ -40,13 +40,21 @@ def test_frictionless_and_glutedata_read_patterns_alike(data_copy):
     assert any(e.get("type") == "constraint-error" and e.get("fieldName") == "url" for e in errors), errors
 
 
+def _run_stamp(prefix: str) -> str:
+    """The message for a stale stamp: the command to run, then what it would change."""
+    lines = [s for s in stale(DATA) if s.startswith(prefix)]
+    return ("run: glutedata stamp (maintainers do, with --bump, when merging a reviewed change; see "
+            "CONTRIBUTING.md)\n" + "\n".join(lines))
+
+
 def test_descriptor_is_stamped_with_the_files_as_they_are():
-    """Fails when a data file changed without `glutedata stamp`."""
+    """Fails when a data file changed without `glutedata stamp`, naming the stale file or field."""
+    assert not [s for s in stale(DATA) if s.startswith("datapackage.json")], _run_stamp("datapackage.json")
     descriptor = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
     for res in descriptor["resources"]:
         assert {k: res[k] for k in ("bytes", "hash")} == file_record(DATA / res["path"]), \
-            f"{res['path']} changed since the descriptor was stamped: review it, then run `glutedata stamp`"
-    assert descriptor == stamped(DATA)
+            f"{res['path']} changed since the descriptor was stamped: review it, then run: glutedata stamp"
+    assert descriptor == stamped(DATA), _run_stamp("datapackage.json")
 
 
 def test_descriptor_carries_version_date_licence_contributors_and_sources():
@@ -54,13 +62,14 @@ def test_descriptor_carries_version_date_licence_contributors_and_sources():
     assert re.fullmatch(r"\d+\.\d+\.\d+", d["version"])
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", d["created"])
     assert d["licenses"][0]["name"] == "CC-BY-4.0" and d["contributors"]
-    assert {s["title"].split(":")[0] for s in d["sources"]} == set(gd.sources())
+    assert {s["title"].split(":")[0] for s in d["sources"]} == set(gd.sources()), _run_stamp("datapackage.json")
     assert gd.load().attrs["version"] == d["version"] == gd.metadata()["version"]
     assert f"## {d['version']}" in (DATA / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
 def test_citation_cff_matches_the_data():
-    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == citation_cff(DATA)
+    assert not [s for s in stale(DATA) if s.startswith("CITATION.cff")], _run_stamp("CITATION.cff")
+    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == citation_cff(DATA), _run_stamp("CITATION.cff")
     text = citation_cff(DATA)
     assert "license: [MIT, CC-BY-4.0]" in text and 'version: "' + gd.metadata()["version"] + '"' in text
     for key in gd.sources():
@@ -87,7 +96,8 @@ def test_validate_one_study_shows_its_problems_and_its_place(data_copy, capsys):
     from glutedata.cli import main
     assert main(["validate", str(data_copy), "--study", "okubo2019"]) == 0
     out = capsys.readouterr().out
-    assert "side-plank-hip-abduction" in out and "rank_with_study" in out
+    assert "side-plank-hip-abduction" in out and "place_with" in out and "estimate_without" in out
+    assert out.startswith("Where okubo2019's values land in rank() (population healthy")
     line = next(i for i, r in enumerate((data_copy / "emg_activation.csv").read_text().splitlines(), 1)
                 if r.startswith("okubo2019,"))
     other = next(i for i, r in enumerate((data_copy / "emg_activation.csv").read_text().splitlines(), 1)
@@ -101,7 +111,35 @@ def test_validate_one_study_shows_its_problems_and_its_place(data_copy, capsys):
     assert main(["validate", str(data_copy), "--study", "nobody2020"]) == 2
 
 
+TEMPLATES = (("values-template.csv", "emg_activation"), ("appraisal-template.csv", "studies"),
+             ("screening-template.csv", "screening"))
+
+
 def test_contributor_templates_fit_the_dictionary():
-    for template, table in (("values-template.csv", "emg_activation.csv"), ("appraisal-template.csv", "studies.csv")):
-        header = (ROOT / "contributing" / template).read_text(encoding="utf-8").splitlines()[0]
-        assert header == (DATA / table).read_text(encoding="utf-8").splitlines()[0]
+    from glutedata.data.bib import parse
+    from glutedata.data.schema import read_schema
+    schema = read_schema(DATA)
+    for template, table in TEMPLATES:
+        lines = (ROOT / "contributing" / template).read_text(encoding="utf-8").splitlines()
+        assert lines[0] == (DATA / schema.tables[table].path).read_text(encoding="utf-8").splitlines()[0], template
+        assert len(lines) == 2, f"{template}: one example row"
+    entries, problems = parse(ROOT / "contributing" / "citation-template.bib", schema.bib_required)
+    assert list(entries) == ["yourname2025"]
+    # the template's only problem is the url it leaves to fill in; every required field is there
+    assert [(p.field, p.message.split(" ")[0]) for p in problems] == [("url", "'https://'")]
+
+
+def test_every_placeholder_stands_in_its_template():
+    """The placeholders validation warns about are the templates' own words: a template edited without them
+    would let its text slip through unwarned."""
+    import csv
+
+    from glutedata.data.advisories import PLACEHOLDERS
+    texts = {table: next(csv.DictReader((ROOT / "contributing" / t).open(encoding="utf-8")))
+             for t, table in TEMPLATES}
+    texts["sources"] = {"ID": "yourname2025", **{k.strip(): v.strip(" {},") for k, v in (
+        line.split("=", 1) for line in (ROOT / "contributing" / "citation-template.bib").read_text(
+            encoding="utf-8").splitlines() if "=" in line)}}
+    for (table, field), hints in PLACEHOLDERS.items():
+        for hint in hints:
+            assert hint in texts[table][field].lower(), (table, field, hint)

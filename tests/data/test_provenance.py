@@ -55,8 +55,8 @@ def test_a_printed_form_without_a_number_is_refused(data_copy):
     assert [(p.line, p.field) for p in problems] == [(3, "as_printed")] and "neither" in problems[0].message
 
 
-@pytest.mark.parametrize("bad, why", [("exercise;Equipment", "does not match"), ("pct_mvic", "not a field"),
-                                      ("statistic;statistic", "twice")])
+@pytest.mark.parametrize("bad, why", [("exercise;Equipment", "inferred must be field names"),
+                                      ("pct_mvic", "not a field"), ("statistic;statistic", "twice")])
 def test_inferred_names_fields_a_rule_can_set(data_copy, bad, why):
     edit_cell(data_copy / "emg_activation.csv", 4, "inferred", bad)
     problems = gd.validate(data_copy)

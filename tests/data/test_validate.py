@@ -252,10 +252,11 @@ CORRUPTIONS.update({
     "publication type misspelt": _set("publication_type", "journal", file="studies.csv"),
     "statistic_named as yes": _set("statistic_named", "yes", file="studies.csv"),
     "appraisal of an unknown study": _set("key", "nobody2020", file="studies.csv"),
+    # said at the study's first row, where the study was added (one problem per study, however many rows)
     "extracted study without appraisal": lambda d: (
         _rewrite("studies.csv", lambda b: b"\n".join(r for r in b.split(b"\n") if not r.startswith(b"barton2014,")),
                  None)(d),
-        ("screening.csv", _line_where("screening.csv", "key", "barton2014")(d), "key"))[1],
+        ("emg_activation.csv", _line_where("emg_activation.csv", "source", "barton2014")(d), "source"))[1],
     # sources.bib
     "markup in a bib title": _bib(b"title   = {", b"title   = {" + POISON.encode(), "title"),
     "markup in a bib author": _bib(b"author  = {", b"author  = {<b>x</b> and ", "author"),
@@ -346,8 +347,11 @@ def test_extracted_study_without_rows(data_copy):
     with open(data_copy / "screening.csv", "a", encoding="utf-8") as f:
         f.write("ghost2020,,A study with no rows,2020,extracted,test,https://example.org/x\n")
     n = len((data_copy / "screening.csv").read_text().splitlines())
-    found = [(p.file, p.line, p.field) for p in validate(data_copy)]
-    assert ("screening.csv", n, "status") in found and ("screening.csv", n, "key") in found
+    problems = validate(data_copy)
+    # one cause, one problem: every piece the study lacks is named on the screening row
+    assert [(p.file, p.line, p.field) for p in problems] == [("screening.csv", n, "status")], problems
+    assert problems[0].message == ("'ghost2020' is screened as extracted but has no rows in emg_activation.csv, "
+                                   "no appraisal row in studies.csv and no entry in sources.bib")
 
 
 def test_missing_file(data_copy):

@@ -111,3 +111,38 @@ def test_cli_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("GLUTEDATA_CHROMIUM", str(tmp_path / "no-such-chromium"))
     assert main(["handout", "--segment", "whole", "--out", str(out), "--pdf", str(tmp_path / "h.pdf")]) == 1
     assert "cannot run Chromium" in capsys.readouterr().err
+
+
+def test_written_handout_is_marked_and_recognised(tmp_path):
+    from glutedata.publish.handout import is_handout, write_handout
+    html = gd.handout("whole", exercises=["clamshell"])
+    out = write_handout(html, tmp_path / "h.html")
+    text = out.read_text(encoding="utf-8")
+    assert text.count('<meta name="generator" content="glutedata ') == 1 and is_handout(out)
+    assert re.sub(r'\n<meta name="generator" content="glutedata [^"]*">', "", text, count=1) == html  # only change
+    (tmp_path / "other.html").write_text(html.replace("glutedata", "something"), encoding="utf-8")
+    assert not is_handout(tmp_path / "other.html")
+
+
+def _fake_chromium(tmp_path, body: str):
+    """An executable that stands in for Chromium: it runs ``body`` (sh) with $out set to the --print-to-pdf path."""
+    exe = tmp_path / "fake-chromium"
+    exe.write_text('#!/bin/sh\nfor a in "$@"; do case "$a" in --print-to-pdf=*) out="${a#--print-to-pdf=}";; '
+                   f'esac; done\n{body}\n', encoding="utf-8")
+    exe.chmod(0o755)
+    return str(exe)
+
+
+def test_a_failed_print_leaves_the_old_pdf(tmp_path):
+    from glutedata.publish.handout import print_pdf
+    html, pdf = tmp_path / "h.html", tmp_path / "h.pdf"
+    html.write_text("<p>x</p>", encoding="utf-8")
+    pdf.write_bytes(b"%PDF-1.4 earlier\n")
+    half = _fake_chromium(tmp_path, 'printf "%%PDF-1.4 half" > "$out"; echo "crashed" >&2; exit 3')
+    with pytest.raises(RuntimeError, match="exit 3"):
+        print_pdf(html, pdf, chromium=half)
+    assert pdf.read_bytes() == b"%PDF-1.4 earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fake-chromium", "h.html", "h.pdf"]
+    good = _fake_chromium(tmp_path, 'printf "%%PDF-1.4 new" > "$out"')
+    assert print_pdf(html, pdf, chromium=good) == pdf.resolve() and pdf.read_bytes() == b"%PDF-1.4 new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fake-chromium", "h.html", "h.pdf"]

@@ -246,3 +246,10 @@ def test_compare_with_rank_places_each_exercise_by_both_orders(df):
     assert list(both["exercise"]) == list(c["exercise"])
     for row in both.itertuples():
         assert ranked.iloc[row.absolute_rank - 1]["exercise"] == row.exercise
+
+
+@pytest.mark.parametrize("kwargs, argument", [({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
+                                              ({"n_boot": 0}, "n_boot"), ({"n_boot": True}, "n_boot")])
+def test_seed_and_draws_are_checked(df, kwargs, argument):
+    with pytest.raises(ValueError, match=rf"^{argument} must be a whole number"):
+        consensus("whole", df=df, **kwargs)
