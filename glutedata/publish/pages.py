@@ -29,14 +29,15 @@ from .render import day, environment, footer, number
 
 # Pages of this module, after the notebooks in the navigation (paths relative to the site root).
 NAV = [("browse.html", "Browse the data"), ("exercises/index.html", "Exercises"), ("studies/index.html", "Studies"),
-       ("glossary.html", "Glossary"), ("handout.html", "Example handout"), ("cite.html", "How to cite")]
+       ("glossary.html", "Glossary"), ("handout.html", "Example handout"), ("cite.html", "How to cite"),
+       ("api/index.html", "API reference")]  # written by site.py from the docstrings (api.py)
 # The example handout written into the site: a whole-muscle ladder a patient can do at home.
 EXAMPLE_HANDOUT = {"segment": "whole", "equipment": "none"}
 BROWSE_COLUMNS = [  # (field of the load() frame, heading); "study" and "exercise" are links
     ("source", "Study"), ("name", "Exercise"), ("variant", "Variant"), ("muscle", "Muscle"), ("segment", "Segment"),
     ("emg", "EMG"), ("statistic", "Statistic"), ("pct_mvic", "%MVIC"), ("sd", "SD"), ("n", "n"),
     ("population", "Population"), ("equipment", "Equipment"), ("band", "Band"), ("locator", "Locator"),
-    ("notes", "Notes")]
+    ("as_printed", "As printed"), ("inferred", "Set by a rule or judgement"), ("notes", "Notes")]
 BROWSE_FILTERS = [("muscle", "Muscle"), ("segment", "Segment"), ("exercise", "Exercise"), ("source", "Study"),
                   ("emg", "EMG method"), ("population", "Population"), ("statistic", "Statistic")]
 APPRAISAL_LABELS = {"publication_type": "Publication type", "emg_method": "EMG method",
@@ -141,6 +142,7 @@ def _value_rows(rows: pd.DataFrame, ctx: Context, root: str) -> list[dict]:
             "emg": _text(r["emg"]), "statistic": _text(r["statistic"]), "value": number(r["pct_mvic"]),
             "sd": number(r.get("sd")), "iqr": q, "n": number(r.get("n")), "population": _text(r["population"]),
             "equipment": _text(r["equipment"]), "band": _text(r.get("band")), "locator": _text(r["locator"]),
+            "as_printed": _text(r.get("as_printed")), "inferred": _text(r.get("inferred")).replace(";", ", "),
             "notes": _text(r.get("notes"))})
     return out
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -26,9 +25,10 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from .._version import __version__
+from ..data.files import check_outside, copy_atomic, has_generator_meta, write_atomic
 from ..data.io import data_dir
 from ..data.loaders import metadata
-from . import pages
+from . import api, pages
 from .render import TEMPLATES
 from .render import footer as render_footer
 
@@ -37,6 +37,7 @@ OUTPUT_LIBRARIES = ("pandas", "numpy", "plotly", "statsmodels", "ipykernel", "IP
 # Environment that changes what the notebooks load (the data folder, whether it is validated).
 OUTPUT_ENVIRONMENT = ("GLUTEDATA_DATA", "GLUTEDATA_VALIDATE")
 CACHE_ENTRIES_KEPT = 3  # entries kept per notebook (and for the data pages): switching data versions stays fast
+SITE_MARKER = ".glutedata-site"  # written into every site folder: build-site may replace what is in it
 
 
 def plotly_js() -> Path:
@@ -92,7 +93,7 @@ def inputs_digest() -> str:
     for var in OUTPUT_ENVIRONMENT:
         h.update(f"{var}={os.environ.get(var, '')}\n".encode())
     _hash_files(h, data_dir(), "*")
-    _hash_files(h, Path(__file__).parent, "*.py")
+    _hash_files(h, Path(__file__).parents[1], "*.py")  # every layer of the package, not only this one
     return h.hexdigest()
 
 
@@ -151,14 +152,20 @@ def execute(path: Path, *, key: str, cache: Path | None, timeout: int = 600, ker
 
 def _copy_if_changed(src: Path, dest: Path) -> None:
     if not dest.is_file() or dest.stat().st_size != src.stat().st_size or dest.read_bytes() != src.read_bytes():
-        shutil.copyfile(src, dest)
+        copy_atomic(src, dest)
+
+
+def is_site(folder) -> bool:
+    """Whether a folder holds a site written by :func:`build` (its marker file, or a generator meta in index.html)."""
+    folder = Path(folder)
+    return (folder / SITE_MARKER).is_file() or has_generator_meta(folder / "index.html")
 
 
 def build(notebooks="notebooks", out="site", *, timeout: int = 600, kernel: str = "python3",
           cache_dir=None, cache: bool = True, progress=print) -> list[Path]:
     """Execute ``notebooks/NN-*.ipynb`` in order and write ``out/index.html`` plus one page per notebook,
-    then the data browser, the exercise and study pages, the glossary, the citation page and an example
-    handout. Returns every page written.
+    then the data browser, the exercise and study pages, the glossary, the citation page, an example
+    handout and the API reference in ``out/api/``. Returns every page written.
 
     ``progress`` receives one line per page with its time (``None`` keeps quiet). Executed notebooks and
     rendered pages are cached in ``cache_dir`` (default :func:`default_cache_dir`); ``cache=False`` runs
@@ -166,9 +173,14 @@ def build(notebooks="notebooks", out="site", *, timeout: int = 600, kernel: str 
     """
     src, dest = Path(notebooks), Path(out)
     files = notebooks_in(src)
-    dest.mkdir(parents=True, exist_ok=True)
-    _copy_if_changed(plotly_js(), dest / "plotly.min.js")
     store = (Path(cache_dir) if cache_dir is not None else default_cache_dir(src)) if cache else None
+    check_outside(dest, [data_dir()])  # never into the data, whatever the caller checked
+    if store is not None:
+        check_outside(store, [data_dir()])
+    dest.mkdir(parents=True, exist_ok=True)
+    write_atomic(dest / SITE_MARKER, f"glutedata {__version__}\nWritten by glutedata build-site, which "
+                 "replaces the files of this folder when it builds the site again.\n")
+    _copy_if_changed(plotly_js(), dest / "plotly.min.js")
     inputs = inputs_digest()
     citation = src.resolve().parent / "CITATION.cff"
     footer = render_footer(metadata())
@@ -194,7 +206,7 @@ def build(notebooks="notebooks", out="site", *, timeout: int = 600, kernel: str 
             return exporter.from_notebook_node(nb, resources=resources)[0]
         html, _ = cached(store, f"{f.stem}.html", _key(key, look), render)
         page = dest / page_name(f)
-        page.write_text(html, encoding="utf-8")
+        write_atomic(page, html)
         written.append(page)
         say(page.name, "cached" if not ran else "executed" if ran[0] else "rendered", time.perf_counter() - start)
 
@@ -211,7 +223,7 @@ def build(notebooks="notebooks", out="site", *, timeout: int = 600, kernel: str 
         for rel, html in group["pages"]:
             path = dest / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(html, encoding="utf-8")
+            write_atomic(path, html)
             written.append(path)
         count = len(group["pages"])
         if hit:
@@ -219,4 +231,21 @@ def build(notebooks="notebooks", out="site", *, timeout: int = 600, kernel: str 
             start = time.perf_counter()
         else:
             say(group["label"], f"{count} pages" if count > 1 else "written", group["seconds"])
+    written += write_api(dest, store, nav, footer, look, say)
     return written
+
+
+def write_api(dest: Path, store: Path | None, nav, footer: dict, look: str, say) -> list[Path]:
+    """The API reference (:mod:`glutedata.publish.api`) in ``dest/api/``, cached on the package's source and
+    the site's look. Returns its HTML pages."""
+    start = time.perf_counter()
+    text, hit = cached(store, "api.json", _key(api.digest(), look), lambda: json.dumps(api.pages(nav, footer)))
+    pages_written = []
+    for rel, body in json.loads(text):
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, body)
+        if path.suffix == ".html":
+            pages_written.append(path)
+    say(f"{api.FOLDER}/*.html", "cached" if hit else f"{len(pages_written)} pages", time.perf_counter() - start)
+    return pages_written

@@ -60,7 +60,19 @@ def _entries(df, path=None) -> list[dict]:
 
 def cite(df: pd.DataFrame | Iterable[str], path=None, *, dataset: bool = True) -> str:
     """BibTeX of every source behind ``df`` (a frame from load/rank/pool, or an iterable of keys),
-    followed by the entry of the dataset itself (its version and date) unless ``dataset=False``."""
+    followed by the entry of the dataset itself (its version and date) unless ``dataset=False``.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> print(gd.cite(["moore2019a"], dataset=False))  # doctest: +ELLIPSIS
+    @article{moore2019a,
+      author = {Moore, Damien and Pizzari, Tania and McClelland, Jodie and Semciw, Adam I.},
+    ...
+    >>> bib = gd.cite(gd.rank("posterior"))  # every source behind a table, then the dataset's own entry
+    >>> bib.count("@misc{glutedata")
+    1
+    """
     entries = [bib.to_bibtex(e) for e in _entries(df, path)]
     if dataset:
         entries.append(dataset_bibtex(path))
@@ -69,5 +81,12 @@ def cite(df: pd.DataFrame | Iterable[str], path=None, *, dataset: bool = True) -
 
 def references(df: pd.DataFrame | Iterable[str], path=None) -> References:
     """Formatted references (with DOI links) of every source behind ``df``: a list of strings that
-    JupyterLab shows as a list with links."""
+    JupyterLab shows as a list with links.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> print(gd.references(["moore2019a"])[0])  # doctest: +ELLIPSIS
+    Moore D, Pizzari T, McClelland J, Semciw AI (2019). Rehabilitation Exercises ... https://doi.org/10.1123/jsr.2018-0340
+    """
     return References(_entries(df, path))

@@ -21,6 +21,17 @@ def filter_rows(df: pd.DataFrame, *, muscle=None, segment=None, weight_bearing=N
     ``equipment`` is the equipment of the measurement itself, so ``equipment="none"`` keeps
     body-weight variants of exercises that are also done with a band. Every criterion is checked
     against the data dictionary: a value it does not define raises ValueError naming the valid ones.
+
+    Examples
+    --------
+    >>> import glutedata as gd
+    >>> df = gd.load()
+    >>> wire = gd.filter_rows(df, emg="fine-wire", segment=["anterior", "middle", "posterior"])
+    >>> sorted(wire["emg"].unique())
+    ['fine-wire']
+    >>> gd.filter_rows(df, segment="posteriour")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: segment='posteriour' is not valid (did you mean 'posterior'?)...
     """
     check_filters(df, muscle=muscle, segment=segment, weight_bearing=weight_bearing, equipment=equipment,
                   position=position, emg=emg, population=population, statistic=statistic, exercise=exercise)

@@ -15,9 +15,12 @@ import plotly.graph_objects as go
 from ..markup import chart as _t
 from ..query.select import filter_rows
 from ..stats.pooling import PRIOR_SCALES, left_out, per_study, pool, within_study_cv
-from .common import band_lines, wrap
+from .common import band_lines, interval, wrap
+from .figures import Figure
 
-STUDY, POOLED, PI = "#2171b5", "#cb181d", "#fb6a4a"
+# Marks at 3:1 or more against white (WCAG 1.4.11): studies 5.1, pooled 5.7, a new study's interval 4.0.
+STUDY, POOLED, PI = "#2171b5", "#cb181d", "#e34a33"
+FOREST = ["name", "row", "source", "estimate", "low", "high", "weight", "n"]
 
 
 def _note(fig: go.Figure, lines: list[str], base_height: int) -> go.Figure:
@@ -52,7 +55,8 @@ def _study_rows(p, studies: pd.DataFrame, cv: float | None, log: bool) -> list[d
         weight = f"{sh:.0%}" if np.isfinite(sh) else "unweighted"
         spread = (f" (95% CI {lo:.1f} to {hi:.1f}{'; SD imputed' if imp else ''})" if np.isfinite(half)
                   else " (no spread reported)")
-        out.append(dict(y=_t(f"{p.name} | {s.source} ({weight})"), x=s.value, lo=lo, hi=hi, symbol="square",
+        out.append(dict(name=p.name, row="study", source=s.source, weight=sh if np.isfinite(sh) else np.nan,
+                        n=s.n, y=_t(f"{p.name} | {s.source} ({weight})"), x=s.value, lo=lo, hi=hi, symbol="square",
                         colour=STUDY, size=7 + 14 * math.sqrt(sh) if np.isfinite(sh) else 8,
                         hover=_t(f"{s.source}: {s.value:.1f} %MVIC{spread}; weight {weight}; "
                                  f"n={s.n if np.isfinite(s.n) else '?'}; " + ", ".join(s.variants))))
@@ -78,13 +82,14 @@ def _footer(p, priors: dict) -> list[str]:
 
 def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "whole", statistic: str = "mean",
            exercise=None, population="healthy", model: str = "bayes", tau2_method: str = "reml",
-           include_flagged: bool = False) -> go.Figure:
+           include_flagged: bool = False) -> Figure:
     """Forest plot per exercise: each study's value with its 95% CI (t on n-1; on the log scale for the
     Bayesian model) and its weight at the group's tau (marker size and label), the pooled estimate as a
     diamond with its 95% credible interval (``model="reml"``: HKSJ CI), the 95% interval for a new study
     as a bar, band lines at 20/40/60 %MVIC, and a footer per exercise (tau, I², Q, df, p, k, N; for the
     Bayesian model the estimate and interval under half-normal priors of scale 0.3, 0.5 and 1) plus
-    the SDs imputed and what was left out."""
+    the SDs imputed and what was left out. The caption gives each pooled estimate; the data has a row per study,
+    pooled estimate and new-study interval."""
     sub = filter_rows(df, muscle=muscle, segment=segment, statistic=statistic, exercise=exercise,
                       population=population)
     used, _ = left_out(sub, include_flagged)
@@ -103,14 +108,15 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
         if p.k > 1:
             label = _t(f"{p.name} | pooled (k={p.k})")
             labels.append(label)
-            rows.append(dict(y=label, x=p.estimate, lo=p.ci_low, hi=p.ci_high, symbol="diamond", colour=POOLED,
+            rows.append(dict(name=p.name, row="pooled", source=", ".join(p.sources), n=p.n,
+                             y=label, x=p.estimate, lo=p.ci_low, hi=p.ci_high, symbol="diamond", colour=POOLED,
                              size=14, hover=_t(f"pooled, {p.method}: {p.estimate:.1f} %MVIC"
                                                + (f" ({what} {p.ci_low:.1f} to {p.ci_high:.1f})"
                                                   if pd.notna(p.ci_low) else " (no interval: spread not reported)"))))
         if pd.notna(p.pi_low):
             label = _t(f"{p.name} | a new study (95%)")
             labels.append(label)
-            rows.append(dict(y=label, pi=(p.pi_low, p.pi_high),
+            rows.append(dict(name=p.name, row="new study (95%)", y=label, pi=(p.pi_low, p.pi_high),
                              hover=_t(f"95% interval for a new study {p.pi_low:.1f} to {p.pi_high:.1f} %MVIC")))
         footer += _footer(p, {sc: pr.loc[p.name] for sc, pr in priors.items() if p.name in pr.index})
     fig = go.Figure()
@@ -134,10 +140,28 @@ def forest(df: pd.DataFrame, *, muscle: str = "gluteus_medius", segment: str = "
                       yaxis=dict(categoryorder="array", categoryarray=labels[::-1]))
     footer += wrap(_t(pooled.attrs["footnote"]))
     footer.append("Sources: " + _t(", ".join(sorted(used["source"].unique()))))
-    return _note(fig, footer, max(300, 80 + 26 * len(labels)))
+    _note(fig, footer, max(300, 80 + 26 * len(labels)))
+    data = pd.DataFrame([{**{c: r.get(c) for c in FOREST}, "estimate": r.get("x"),
+                          "low": r["pi"][0] if "pi" in r else r.get("lo"),
+                          "high": r["pi"][1] if "pi" in r else r.get("hi")} for r in rows], columns=FOREST)
+    data.attrs["footnote"] = pooled.attrs.get("footnote")
+    return Figure(fig, answer=_pooled_answer(pooled, model), table=data, sources=used["source"].unique(),
+                  name=f"forest-{muscle}-{segment}-{statistic}")
 
 
-def consensus(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+def _pooled_answer(pooled: pd.DataFrame, model: str, shown: int = 3) -> str:
+    """The pooled estimates of a forest plot in words: those of two or more studies, highest first."""
+    several = pooled[pooled["k"] > 1].sort_values("estimate", ascending=False)
+    if several.empty:
+        return f"No exercise has two or more studies to pool; {len(pooled)} single-study values are shown."
+    what = "95% credible interval" if model == "bayes" else "95% CI"
+    parts = [f"{p.name} {p.estimate:.1f} %MVIC ({interval(p.ci_low, p.ci_high, what)}; k={p.k})"
+             for p in several.head(shown).itertuples()]
+    more = f", and {len(several) - shown} more in the data" if len(several) > shown else ""
+    return f"Pooled: {'; '.join(parts)}{more}."
+
+
+def consensus(frame: pd.DataFrame, title: str | None = None) -> Figure:
     """A :func:`glutedata.consensus` result: ratios to the reference with 95% CIs on a log axis when
     the network model ran; otherwise P-scores with the 95% rank interval in the hover."""
     r = frame.iloc[::-1]
@@ -163,10 +187,23 @@ def consensus(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     lines = wrap(_t(f"Model: {frame.attrs.get('model', '')}. Studies: {', '.join(frame.attrs.get('studies', []))}."))
     if frame.attrs.get("disconnected"):
         lines += wrap(_t(f"Not connected to the network: {', '.join(frame.attrs['disconnected'])}."))
-    return _note(fig, lines, max(260, 80 + 30 * len(frame)))
+    _note(fig, lines, max(260, 80 + 30 * len(frame)))
+    columns = ["name", "ratio", "ratio_ci_low", "ratio_ci_high", "p_score", "rank", "rank_ci_low", "rank_ci_high", "k"]
+    data = frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
+    if frame.empty:
+        answer = "No exercises in the network."
+    else:
+        top = frame.sort_values("p_score", ascending=False).iloc[0]
+        answer = (f"Most likely to out-activate the others: {top['name']} (P-score {top['p_score']:.2f}, rank "
+                  f"{top['rank']}, 95% interval {top['rank_ci_low']} to {top['rank_ci_high']}"
+                  + (f"; ratio to {frame.attrs.get('reference')} {top['ratio']:.2f}" if pd.notna(top["ratio"]) else "")
+                  + f"). Model: {frame.attrs.get('model', '')}.")
+    data.attrs["footnote"] = ("Not connected to the network: " + ", ".join(frame.attrs["disconnected"]) + "."
+                              if frame.attrs.get("disconnected") else None)
+    return Figure(fig, answer=answer, table=data, sources=frame.attrs.get("studies", []), name="consensus-ranking")
 
 
-def network(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+def network(frame: pd.DataFrame, title: str | None = None) -> Figure:
     """The comparison network behind a :func:`glutedata.consensus` result: exercises on a circle, a line
     between two exercises measured in the same study, its width the number of such studies."""
     comparisons = frame.attrs.get("comparisons", pd.DataFrame(columns=["exercise_a", "exercise_b", "studies"]))
@@ -189,5 +226,14 @@ def network(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
                              showlegend=False))
     fig.update_layout(title=_t(title or "Which exercises were compared within the same study"),
                       xaxis=dict(visible=False, range=[-1.6, 1.6]), yaxis=dict(visible=False, range=[-1.4, 1.4]))
-    return _note(fig, ["Line width: number of studies that measured both exercises; marker size: studies "
-                       "that measured the exercise."], 420)
+    _note(fig, ["Line width: number of studies that measured both exercises; marker size: studies "
+                "that measured the exercise."], 420)
+    data = pd.DataFrame({"exercise_a": [names[a] for a in comparisons["exercise_a"]],
+                         "exercise_b": [names[b] for b in comparisons["exercise_b"]],
+                         "studies": list(comparisons["studies"]), "sources": list(comparisons["sources"])},
+                        columns=["exercise_a", "exercise_b", "studies", "sources"])
+    answer = (f"{len(ex)} exercises joined by {len(comparisons)} within-study comparison"
+              f"{'s' if len(comparisons) != 1 else ''} from {len(frame.attrs.get('studies', []))} studies"
+              + (f"; {len(frame.attrs['disconnected'])} exercises not connected." if frame.attrs.get("disconnected")
+                 else "."))
+    return Figure(fig, answer=answer, table=data, sources=frame.attrs.get("studies", []), name="comparison-network")

@@ -1,6 +1,7 @@
 """A JupyterLab panel of filters over :func:`glutedata.rank` (needs ipywidgets: ``pip install glutedata[lab]``).
 
-The static site cannot run a kernel, so its pages use plotly's own dropdowns instead.
+The static site cannot run a kernel: its pages switch between precomputed views with a native ``<select>``
+(:func:`glutedata.plots.rank_explorer`, which in JupyterLab is an ipywidgets dropdown too).
 """
 
 from __future__ import annotations

@@ -141,19 +141,6 @@ def test_readable_frames_join_keys_and_leave_rank_alone(df):
     assert "(&#x27;" not in html and "('" not in html
 
 
-def test_rank_explorer_buttons_name_the_sources_of_their_view(df):
-    options = {seg: gd.rank(seg, df=df) for seg in ("posterior", "whole")}
-    fig = plots.rank_explorer(df, options)
-    for button, (label, ranked) in zip(fig.layout.updatemenus[0].buttons, options.items()):
-        layout = button.args[1]
-        note = next(v for k, v in layout.items() if k.startswith("annotations["))
-        keys = {k for ks in ranked["sources"] for k in ks}
-        assert all(k in note for k in keys)
-        assert not {k for k in set(df["source"]) - keys if k in note}, label
-    index = int(re.search(r"\[(\d+)\]", next(k for k in layout if k.startswith("annotations[")))[1])
-    assert fig.layout.annotations[index].text.startswith("Sources:")
-
-
 def test_gap_map_hover_names_the_studies(df):
     fig = plots.gap_map(gd.gaps(df, max_studies=99), df)
     text = " ".join(t for row in fig.data[0].hovertext for t in row)

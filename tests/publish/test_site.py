@@ -21,17 +21,6 @@ from ..conftest import CHROMIUM, ROOT, chromium_context
 NOTEBOOKS = ROOT / "notebooks"
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """The site built once for every test, from a fresh cache, so every notebook really executes."""
-    before = {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")}
-    out, cache = tmp_path_factory.mktemp("site"), tmp_path_factory.mktemp("cache")
-    lines = []
-    pages = build(NOTEBOOKS, out, timeout=300, cache_dir=cache, progress=lines.append)
-    assert {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")} == before, "build must not touch notebooks"
-    return out, pages, lines, cache
-
-
 def _notebook_pages(out, pages):
     names = {page_name(nb) for nb in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")}
     return [p for p in pages if p.parent == out and p.name in names]
@@ -237,34 +226,6 @@ def test_data_browser_filters_searches_and_sorts_offline(site):
     assert not errors and not blocked
 
 
-@pytest.mark.site
-@pytest.mark.browser
-def test_show_code_toggle_and_the_dropdown_names_the_sources_of_its_view(site):
-    out, _, _, _ = site
-    with chromium_context() as context:
-        page = context.new_page()
-        page.goto((out / "02-rank.html").as_uri(), wait_until="load")
-        cell = page.locator("details.gd-code").first
-        code = cell.locator(".jp-InputArea")
-        assert not code.is_visible()
-        cell.locator("summary", has_text="show code").click()
-        assert code.is_visible() and "gd.rank" in code.inner_text()
-        cell.locator("summary").click()
-        assert not code.is_visible()
-
-        chart = page.locator(".plotly-graph-div", has=page.locator(".updatemenu-container")).first
-        shown = """d => [d._fullLayout.title.text,
-                         ...d._fullLayout.annotations.map(a => a.text).filter(t => t.startsWith('Sources:'))]"""
-        title, *note = chart.evaluate(shown)
-        chart.locator(".updatemenu-header").click()
-        # the open list can reach below the chart, under the next cell: send the click to the button itself
-        chart.locator(".updatemenu-dropdown-button").last.dispatch_event("click")
-        page.wait_for_timeout(200)
-        title_after, *note_after = chart.evaluate(shown)
-        assert len(note) == len(note_after) == 1 and note_after != note
-        assert title_after != title and title_after.startswith("Ranked by")
-
-
 def _pdf_pages(pdf: Path) -> tuple[int, str]:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1]), re.search(r"^Page size:\s+(.*)$", info, re.M)[1]
@@ -347,3 +308,133 @@ def test_no_interval_or_table_cell_on_any_page_is_below_zero(site):
 
 def _value(text: str) -> float:
     return float(text.replace("\u2212", "-"))
+
+
+class _Figures(HTMLParser):
+    """Every chart (``plotly-graph-div``) with the figure around it: the figure's caption, tables, CSV links, and
+    the chart's own attributes; plus every table cell of the page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.figures, self.charts, self.cells, self.stack, self._cell = [], [], [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self.figures.append({"tags": [], "csv": [], "ids": set()})
+        inside = [f for f in self.figures if f.get("open", True)]
+        if tag == "figure":
+            inside[-1]["open"] = True
+        if inside:
+            inside[-1]["tags"].append(tag)
+            if attrs.get("id"):
+                inside[-1]["ids"].add(attrs["id"])
+            if tag == "a" and "data-csv" in attrs:
+                inside[-1]["csv"].append(attrs)
+        if tag == "div" and "plotly-graph-div" in (attrs.get("class") or ""):
+            self.charts.append((attrs, inside[-1] if inside else None))
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            open_ = [f for f in self.figures if f.get("open")]
+            if open_:
+                open_[-1]["open"] = False
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.mark.site
+def test_every_chart_is_a_figure_with_its_answer_data_csv_and_sources(site):
+    """Every chart on a notebook page sits in a <figure> with a caption, its data as a table and as CSV, and is
+    labelled for a screen reader; no page embeds plotly's dropdowns; no table cell shows a missing value as
+    NaN or None, or a number with 4 or more decimals; no frame is shown as pandas' raw table."""
+    out, pages, _, _ = site
+    version = __import__("glutedata").metadata()["version"]
+    for page in pages:
+        assert "updatemenus" not in page.read_text(encoding="utf-8"), page.name
+    for page in _notebook_pages(out, pages):
+        html = page.read_text(encoding="utf-8")
+        parser = _Figures()
+        parser.feed(html)
+        assert parser.charts, page.name
+        for attrs, figure in parser.charts:
+            assert figure is not None, (page.name, attrs.get("id"))
+            assert attrs.get("role") == "group" and attrs.get("aria-label"), (page.name, attrs)
+            assert attrs.get("aria-describedby") in figure["ids"], (page.name, attrs)
+            assert "figcaption" in figure["tags"] and "table" in figure["tags"] and "details" in figure["tags"]
+            assert figure["csv"] and all(a.get("download", "").endswith(".csv") and a["data-csv"].strip()
+                                         for a in figure["csv"]), page.name
+        assert f"data version {version}" in html, page.name
+        missing = [c for c in parser.cells if c in ("NaN", "nan", "None", "<NA>", "NaT")]
+        long = [c for c in parser.cells if re.search(r"\d\.\d{4,}", c)]
+        assert not missing and not long, (page.name, missing[:3], long[:3])
+        assert 'class="dataframe' not in html, page.name
+
+
+@pytest.mark.site
+@pytest.mark.browser
+def test_show_code_toggle_and_the_view_list_switches_chart_caption_table_and_csv(site, tmp_path):
+    """The native list above a chart with several views is reached with the keyboard and switches the chart, its
+    caption, its data table and its CSV download together; the CSV downloads offline."""
+    out, _, _, _ = site
+    with chromium_context() as context:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "02-rank.html").as_uri(), wait_until="load")
+        cell = page.locator("details.gd-code").first
+        code = cell.locator(".jp-InputArea")
+        assert not code.is_visible()
+        cell.locator("summary", has_text="show code").click()
+        assert code.is_visible() and "gd.rank" in code.inner_text()
+        cell.locator("summary").click()
+        assert not code.is_visible()
+
+        figure = page.locator("figure.gd-figure:has(select)").first
+        select = figure.locator("select")
+        label = figure.locator(f"label[for='{select.get_attribute('id')}']")
+        assert label.count() == 1 and label.inner_text().strip()
+        shown = """f => {
+            const d = f.querySelector('.plotly-graph-div'), v = f.querySelector('[data-gd-view]:not([hidden])');
+            return {title: d._fullLayout.title.text,
+                    note: d._fullLayout.annotations.map(a => a.text).filter(t => t.startsWith('Sources:')),
+                    visible: d.data.map(t => t.visible), caption: v.querySelector('.gd-caption').innerText,
+                    described: document.getElementById(d.getAttribute('aria-describedby')).innerText,
+                    table: v.querySelector('table').textContent,
+                    csv: v.querySelector('a.gd-csv').getAttribute('data-csv'),
+                    tabbable: f.querySelector('select').tabIndex >= 0,
+                    image: [...d.querySelectorAll('svg.main-svg')].map(s => [s.getAttribute('role'),
+                        s.getAttribute('aria-label'), s.getAttribute('aria-hidden')])}; }"""
+        before = figure.evaluate(shown)
+        assert before["tabbable"] and before["visible"][0] is True and before["described"] == before["caption"]
+        # the drawing is the image, labelled like the chart; the other layers are hidden from screen readers
+        assert before["image"][0][:2] == ["img", "Chart: " + before["title"]] and \
+            all(hidden == "true" for _, _, hidden in before["image"][1:]), before["image"]
+        select.focus()
+        page.keyboard.press("ArrowDown")  # a keyboard changes the view
+        page.wait_for_timeout(200)
+        after = figure.evaluate(shown)
+        assert after["title"] != before["title"] and after["title"].startswith("Ranked by")
+        assert after["visible"][:2] == [False, True] and after["caption"] != before["caption"]
+        assert after["described"] == after["caption"], after
+        assert after["table"] != before["table"], (before, after)
+        assert after["csv"] != before["csv"]
+        select.select_option(index=select.locator("option").count() - 1)  # a view with other studies
+        page.wait_for_timeout(200)
+        last = figure.evaluate(shown)
+        assert len(last["note"]) == 1 and last["note"] != before["note"] and last["visible"][-1] is True
+        assert last["image"][0][:2] == ["img", "Chart: " + last["title"]]
+        with page.expect_download() as download:
+            figure.locator("[data-gd-view]:not([hidden]) a.gd-csv").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.suffix == ".csv" and saved.read_text(encoding="utf-8-sig") == last["csv"]
+        blocked = context.blocked
+    assert not errors and not blocked

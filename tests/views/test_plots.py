@@ -21,15 +21,22 @@ def test_ranked_bars_name_sources(df):
     assert list(fig.data[0].x)[::-1] == list(r["estimate"])  # highest drawn on top
 
 
-def test_rank_explorer_has_a_working_dropdown(df):
+def test_rank_explorer_switches_views_without_plotly_dropdowns(df):
     options = {seg: gd.rank(seg, df=df) for seg in ("anterior", "posterior", "whole")}
     fig = plots.rank_explorer(df, options)
-    buttons = fig.layout.updatemenus[0].buttons
-    assert [b.label for b in buttons] == list(options)
-    for i, b in enumerate(buttons):
-        visible = b.args[0]["visible"]
-        assert visible[i] and sum(visible) == 1
+    assert not fig.layout.updatemenus and "updatemenus" not in fig.to_json()
+    assert [label for label, _ in fig.views] == list(options)
+    switches = fig.switches()
+    for i, s in enumerate(switches):
+        assert s["visible"][i] and sum(s["visible"]) == 1
     assert [t.visible for t in fig.data].count(True) == 1
+    # each view is a figure of its own ranking (JupyterLab's dropdown shows it), and the switch brings its notes
+    for (label, view), s in zip(fig.views, switches):
+        keys = {k for ks in options[label]["sources"] for k in ks}
+        assert set(view.sources) == keys and list(view.data[0].x)[::-1] == list(options[label]["estimate"])
+        note = s["layout"]["annotations"][-1]["text"]
+        assert note.startswith("Sources:") and all(k in note for k in keys)
+        assert not {k for k in set(df["source"]) - keys if k in note}, label
 
 
 def test_heatmap_forest_ladder_coverage(df):
