@@ -64,8 +64,11 @@ def _given(value) -> bool:
 
 
 def _evidence(row, target: str) -> str:
-    ci = (f", 95% CI {row['ci_low']:.0f}-{row['ci_high']:.0f}" if _given(row["ci_low"]) and _given(row["ci_high"])
+    what = "95% credible interval" if row["k"] > 1 and row.get("model") == "bayes" else "95% CI"
+    ci = (f", {what} {row['ci_low']:.0f}-{row['ci_high']:.0f}" if _given(row["ci_low"]) and _given(row["ci_high"])
           else "")
+    if _given(row.get("imputed")) and row["imputed"]:
+        ci += f" (SD imputed for {row['imputed']} of {row['k']})"
     studies = "1 study" if row["k"] == 1 else f"{row['k']} studies"
     n = f"n = {row['n']}" if _given(row["n"]) else "n not stated"
     line = (f"{target}: {row['statistic']} {row['estimate']:.0f} %MVIC{ci} ({row['band']}); {studies}, {n}; "
