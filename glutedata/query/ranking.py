@@ -91,10 +91,11 @@ def rank(segment, muscle: str = "gluteus_medius", *, weight_bearing=None, equipm
     out["certainty_reasons"] = [why for _, why in rated]
     used = rows if include_flagged or "concerns" not in rows else rows[rows["concerns"].isna()]
     studies = per_study(used, ["exercise", "statistic"])
-    out["study_values"] = [
-        "; ".join(f"{s}: {v:.0f}" for s, v in studies.loc[(studies["exercise"] == e) & (studies["statistic"] == st),
-                                                          ["source", "value"]].itertuples(index=False))
-        for e, st in zip(out["exercise"], out["statistic"])]
+    # one pass over the studies, not a filter per exercise: a large frame has thousands of exercises
+    said_by = {}
+    for e, st, src, v in zip(studies["exercise"], studies["statistic"], studies["source"], studies["value"]):
+        said_by.setdefault((e, st), []).append(f"{src}: {v:.0f}")
+    out["study_values"] = ["; ".join(said_by.get((e, st), [])) for e, st in zip(out["exercise"], out["statistic"])]
     # Peaks run higher than means for the same effort, so exercises are ordered within each kind of
     # statistic (means first, then medians, then peaks) rather than across them.
     out = out.sort_values(["_pref", "estimate", "k"], ascending=[True, False, False], kind="stable")
