@@ -83,3 +83,15 @@ def chromium_context():
             yield context
         finally:
             browser.close()
+
+
+def require_rscript(*libraries: str) -> None:
+    """Skip unless Rscript can load ``libraries``; fail instead when GLUTEDATA_REQUIRE_R is set (as in CI)."""
+    import subprocess
+    loads = "; ".join(f"library({lib})" for lib in libraries)
+    if shutil.which("Rscript") and subprocess.run(["Rscript", "-e", loads], capture_output=True).returncode == 0:
+        return
+    why = f"Rscript with {', '.join(libraries)} is not available"
+    if os.environ.get("GLUTEDATA_REQUIRE_R"):
+        pytest.fail(f"GLUTEDATA_REQUIRE_R is set but {why}")
+    pytest.skip(why)

@@ -23,9 +23,9 @@ import inspect
 import re
 import sys
 from functools import cached_property
-from importlib import metadata as _metadata
 from pathlib import Path
 
+from .digest import hash_files, hash_versions
 from .render import TEMPLATES
 
 PACKAGE = "glutedata"
@@ -116,15 +116,8 @@ def digest() -> str:
     """SHA-256 of what the reference depends on besides the site's look: the package's source files (the
     docstrings and signatures), this Python, and pdoc and the libraries it renders with."""
     h = hashlib.sha256(f"python {sys.version}\n".encode())
-    for lib in RENDERERS:
-        try:
-            h.update(f"{lib} {_metadata.version(lib)}\n".encode())
-        except _metadata.PackageNotFoundError:
-            h.update(f"{lib} -\n".encode())
-    root = Path(__file__).resolve().parent.parent
-    for f in sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts):
-        h.update(f"{f.relative_to(root).as_posix()}\n".encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+    hash_versions(h, RENDERERS)
+    hash_files(h, Path(__file__).resolve().parents[1], "*.py")
     return h.hexdigest()
 
 

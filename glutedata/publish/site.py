@@ -16,7 +16,6 @@ import os
 import sys
 import tempfile
 import time
-from importlib import metadata as _metadata
 from pathlib import Path
 
 import nbformat
@@ -29,6 +28,7 @@ from ..data.files import check_outside, copy_atomic, has_generator_meta, write_a
 from ..data.io import data_dir
 from ..data.loaders import metadata
 from . import api, pages
+from .digest import hash_files, hash_versions
 from .render import TEMPLATES
 from .render import footer as render_footer
 
@@ -75,32 +75,22 @@ def default_cache_dir(notebooks) -> Path:
     return Path(notebooks).resolve().parent / ".cache" / "glutedata-site"
 
 
-def _hash_files(h, folder: Path, pattern: str) -> None:
-    for f in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-        h.update(f"{f.relative_to(folder).as_posix()}\n".encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
-
-
 def inputs_digest() -> str:
     """SHA-256 of what a notebook's outputs depend on besides its own text: the data files, the package's
     version and source files, the Python and library versions, and the GLUTEDATA_ environment."""
     h = hashlib.sha256(f"glutedata {__version__}\npython {sys.version}\n".encode())
-    for lib in OUTPUT_LIBRARIES:
-        try:
-            h.update(f"{lib} {_metadata.version(lib)}\n".encode())
-        except _metadata.PackageNotFoundError:
-            h.update(f"{lib} -\n".encode())
+    hash_versions(h, OUTPUT_LIBRARIES)
     for var in OUTPUT_ENVIRONMENT:
         h.update(f"{var}={os.environ.get(var, '')}\n".encode())
-    _hash_files(h, data_dir(), "*")
-    _hash_files(h, Path(__file__).parents[1], "*.py")  # every layer of the package, not only this one
+    hash_files(h, data_dir(), "*")
+    hash_files(h, Path(__file__).parents[1], "*.py")  # every layer of the package, not only this one
     return h.hexdigest()
 
 
 def _look_digest(nav, footer: dict, citation: Path) -> str:
     """SHA-256 of what a page's HTML depends on besides its content: templates, navigation, footer, citation."""
     h = hashlib.sha256(json.dumps([nav, footer], sort_keys=True).encode())
-    _hash_files(h, TEMPLATES, "*")
+    hash_files(h, TEMPLATES, "*")
     h.update(citation.read_bytes() if citation.is_file() else b"-")
     return h.hexdigest()
 

@@ -21,6 +21,14 @@ from ..conftest import CHROMIUM, ROOT, chromium_context
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def _open(context, path: Path):
+    """A new page at ``path`` and the list its script errors are collected in."""
+    page, errors = context.new_page(), []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri(), wait_until="load")
+    return page, errors
+
+
 def _notebook_pages(out, pages):
     names = {page_name(nb) for nb in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")}
     return [p for p in pages if p.parent == out and p.name in names]
@@ -195,10 +203,7 @@ def test_every_page_loads_offline_in_chromium_and_every_chart_draws(site):
 def test_data_browser_filters_searches_and_sorts_offline(site):
     out, _, _, _ = site
     with chromium_context() as context:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((out / "browse.html").as_uri(), wait_until="load")
+        page, errors = _open(context, out / "browse.html")
         rows = page.locator("#gd-browse tbody tr")
         total = rows.count()
         assert total > 50 and page.locator("#gd-count").inner_text().startswith(f"{total} of {total}")
@@ -385,10 +390,7 @@ def test_show_code_toggle_and_the_view_list_switches_chart_caption_table_and_csv
     caption, its data table and its CSV download together; the CSV downloads offline."""
     out, _, _, _ = site
     with chromium_context() as context:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((out / "02-rank.html").as_uri(), wait_until="load")
+        page, errors = _open(context, out / "02-rank.html")
         cell = page.locator("details.gd-code").first
         code = cell.locator(".jp-InputArea")
         assert not code.is_visible()

@@ -2,10 +2,7 @@
 
 import json
 import math
-import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +10,8 @@ from scipy import stats
 
 from glutedata.stats.meta import q_profile, random_effects, single_study, tau2_estimate
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import ROOT, require_rscript
+
 FIXTURE = ROOT / "tests" / "fixtures" / "metafor_reference.json"
 SCRIPT = ROOT / "scripts" / "metafor_reference.R"
 REFERENCE = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -51,18 +49,8 @@ def test_matches_metafor(group, method):
     assert res["method"] == f"random effects ({method}, HKSJ)"
 
 
-def _metafor_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(metafor); library(jsonlite)"], capture_output=True)
-    return probe.returncode == 0
-
-
 def test_r_script_reproduces_the_fixture():
-    if not _metafor_available():
-        if os.environ.get("GLUTEDATA_REQUIRE_R"):
-            pytest.fail("GLUTEDATA_REQUIRE_R is set but Rscript with metafor and jsonlite is not available")
-        pytest.skip("Rscript with metafor and jsonlite is not available")
+    require_rscript("metafor", "jsonlite")
     run = subprocess.run(["Rscript", str(SCRIPT)], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     fresh = json.loads(run.stdout)

@@ -2,17 +2,15 @@
 of dat.senn2013 (tests/fixtures/metafor-network-senn2013.json, written by scripts/network_reference.R)."""
 
 import json
-import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from glutedata.stats.network import network_gls
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import ROOT, require_rscript
+
 FIXTURE = ROOT / "tests" / "fixtures" / "metafor-network-senn2013.json"
 SCRIPT = ROOT / "scripts" / "network_reference.R"
 REFERENCE = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -119,19 +117,8 @@ def test_network_gls_method_validation_and_boundary_metafor():
     assert tau2 == 0.0 and np.allclose(theta, 0.0) and "by REML" in note
 
 
-def _metafor_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(metafor); library(metadat); library(jsonlite)"],
-                           capture_output=True)
-    return probe.returncode == 0
-
-
 def test_metafor_network_r_script_reproduces_the_fixture():
-    if not _metafor_available():
-        if os.environ.get("GLUTEDATA_REQUIRE_R"):
-            pytest.fail("GLUTEDATA_REQUIRE_R is set but Rscript with metafor, metadat and jsonlite is not available")
-        pytest.skip("Rscript with metafor, metadat and jsonlite is not available")
+    require_rscript("metafor", "metadat", "jsonlite")
     run = subprocess.run(["Rscript", str(SCRIPT)], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     fresh = json.loads(run.stdout)
