@@ -272,7 +272,7 @@ def _invalid(problems, folder, consequence: str) -> int:
 
 
 def _warned(warnings) -> str:
-    return f"; {len(warnings)} warning(s): valid, but check them" if warnings else ""
+    return f"; {len(warnings)} warning(s) to check" if warnings else ""
 
 
 def _preview(key: str, folder, args) -> None:
@@ -312,7 +312,8 @@ def _stamp(args, folder) -> int:
         for line in lines:
             print(one_line(line))
         if lines:
-            return _error("the stamp is stale; run: glutedata stamp", EXIT_PROBLEMS)
+            return _error("the stamp is stale; run: glutedata stamp (maintainers do, with --bump, when merging a "
+                          "reviewed change; see CONTRIBUTING.md)", EXIT_PROBLEMS)
         print(one_line(f"ok: {folder} is stamped"), file=sys.stderr)
         return EXIT_OK
     for path in stamp(folder, bump=args.bump):

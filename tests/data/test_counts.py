@@ -3,6 +3,8 @@ and the failure prints the lines to paste."""
 
 import re
 
+import pytest
+
 import glutedata as gd
 
 from ..conftest import DATA, ROOT
@@ -39,14 +41,18 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.stamp
 def test_data_readme_counts_are_current():
     text = _flat((DATA / "README.md").read_text(encoding="utf-8"))
     version = gd.metadata()["version"]
     assert f"## Counts (release {version})" in text, f"data/README.md: heading should say release {version}"
     missing = [line for key, line in expected_counts().items() if key != "readme" and line not in text]
-    assert not missing, "data/README.md, section Counts, should read:\n- " + "\n- ".join(missing)
+    assert not missing, ("for the maintainer at merge: data/README.md, section Counts, should read:\n- "
+                         + "\n- ".join(missing))
 
 
+@pytest.mark.stamp
 def test_readme_counts_are_current():
     line = expected_counts()["readme"]
-    assert line in _flat((ROOT / "README.md").read_text(encoding="utf-8")), f"README.md should say: {line}"
+    assert line in _flat((ROOT / "README.md").read_text(encoding="utf-8")), \
+        f"for the maintainer at merge: README.md should say: {line}"
