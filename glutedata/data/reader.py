@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arguments import suggestion
 from .problems import Problem
 from .scan import Column, Scan, concat, delimiter, encode, parse_ranges, quote_hint
 from .schema import MAX_CELL_BYTES, Table, cell_too_large
@@ -184,12 +185,17 @@ class TableReader:
                 self.add(1, name, "column appears twice")
                 ok = False
             seen.add(name)
-            if name not in expected:
-                hint = f" (did you mean '{name.strip()}'?)" if name.strip() in expected else ""
-                self.add(1, name, f"unknown column{hint}; allowed: {', '.join(expected)}")
-                ok = False
-        for name in expected:
-            if name not in self.header:
+        missing = [name for name in expected if name not in self.header]
+        renamed = set()  # a misspelt column is one cause: reported as unknown, with the name it stands for
+        for name in dict.fromkeys(n for n in self.header if n in seen and n not in expected):
+            meant = suggestion(name.strip(), missing) if missing else ""
+            if not meant and name.strip() in expected:
+                meant = f" (did you mean '{name.strip()}'?)"
+            renamed.update(m for m in missing if meant.endswith(f"'{m}'?)"))
+            self.add(1, name, f"unknown column{meant}; allowed: {', '.join(expected)}")
+            ok = False
+        for name in missing:
+            if name not in renamed:
                 self.add(1, name, "missing column")
                 ok = False
         return ok

@@ -130,3 +130,15 @@ def test_validate_prints_warnings_and_still_exits_0(data_copy, capsys):
     assert any(": n: warning: n 20 differs from the n of barton2014's other healthy rows (19)" in line
                for line in captured.out.splitlines())
     assert "is valid; 1 warning(s)" in captured.err
+
+
+def test_a_misspelt_column_is_one_problem_with_the_name_it_stands_for(data_copy):
+    path = data_copy / "emg_activation.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("pct_mvic", "pct_mvc", 1), encoding="utf-8")
+    problems = gd.validate(data_copy)
+    assert [(p.line, p.field) for p in problems] == [(1, "pct_mvc")]
+    assert "did you mean 'pct_mvic'" in problems[0].message
+    # a column name that stands for nothing: unknown, and the one it replaced is missing
+    path.write_text(path.read_text(encoding="utf-8").replace("pct_mvc", "zzz", 1), encoding="utf-8")
+    assert sorted((p.field, p.message.split(";")[0]) for p in gd.validate(data_copy)) == [
+        ("pct_mvic", "missing column"), ("zzz", "unknown column")]
